@@ -1,0 +1,114 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One settings loop for upcoming features, applied to every Swift target.
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+var package = Package(
+    name: "taskpod",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taskpod", targets: ["taskpod"]),
+        .library(name: "TaskPod", targets: ["TaskPod"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "KubeSim", targets: ["KubeSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+    ],
+    targets: [
+        // C libraries, each behind a system-library target with static inline shims.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+
+        .target(name: "JSON"),
+        .target(name: "YAML", dependencies: ["CYAML", "JSON"]),
+        // What Kubernetes knows of a Pod: its schema, strategic merge, quantities. Shared by taskpod and KubeSim.
+        .target(name: "PodSchema", dependencies: ["JSON"]),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "CCurl", "JSON", "YAML",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "KubeSim",
+            dependencies: [
+                "JSON", "PodSchema",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TaskStore",
+            dependencies: [
+                "JSON",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TaskPod",
+            dependencies: [
+                "JSON", "YAML", "PodSchema", "KubeClient", "TaskStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "taskpod",
+            dependencies: [
+                "TaskPod", "PodSchema", "KubeSim", "KubeClient", "TaskStore", "YAML", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TaskPodTesting",
+            dependencies: ["KubeSim", "KubeClient", "TaskStore", "TaskPod", "JSON",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // Benchmarks: run by `make bench`, outside the test run.
+        .executableTarget(
+            name: "ClientBenchmarks",
+            dependencies: ["KubeClient", "JSON", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ClientBenchmarks"
+        ),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "TaskPodTesting", "JSON", "YAML"]),
+        .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "TaskPodTesting", "KubeClient", "JSON"]),
+        .testTarget(name: "TaskStoreTests", dependencies: ["TaskStore", "TaskPodTesting", "JSON",
+                                                         .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "PodSchemaTests", dependencies: ["PodSchema", "JSON"]),
+        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "TaskPodTesting", "KubeSim", "TaskStore",
+                                                       "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + upcoming
+}
