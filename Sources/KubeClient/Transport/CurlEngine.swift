@@ -1,0 +1,115 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// One libcurl multi handle driven by one dedicated thread.
+///
+/// Swift tasks hand transfers to the thread through a locked command queue and `curl_multi_wakeup`; the
+/// thread loops on `curl_multi_poll`, runs every callback, and owns every easy handle. Connections are
+/// reused across requests and HTTP/2 streams are multiplexed where the server offers it.
+public final class CurlEngine: Sendable {
+    /// The process-wide engine.
+    public static let shared = CurlEngine()
+
+    enum Command {
+        case add(CurlTransfer)
+        case cancel(CurlTransfer)
+        case unpause(CurlTransfer)
+    }
+
+    private struct MultiHandle: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
+
+    private let multi: MultiHandle
+    private let commands = CommandQueue()
+
+    private static let globalInit: Void = {
+        curl_global_init(Int(CURL_GLOBAL_ALL))
+    }()
+
+    init() {
+        _ = CurlEngine.globalInit
+        guard let pointer = curl_multi_init() else { fatalError("curl_multi_init failed") }
+        multi = MultiHandle(pointer: pointer)
+        _ = taskpod_multi_setopt_long(pointer, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = taskpod_multi_setopt_long(pointer, CURLMOPT_MAX_HOST_CONNECTIONS, 64)
+        let thread = Thread { [multi, commands] in
+            var loop = CurlLoop(multi: multi.pointer, commands: commands)
+            loop.run()
+        }
+        thread.name = "taskpod-curl"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    func submit(_ command: Command) {
+        commands.pending.withLock { $0.append(command) }
+        curl_multi_wakeup(multi.pointer)
+    }
+
+    func start(_ transfer: CurlTransfer) { submit(.add(transfer)) }
+    func cancel(_ transfer: CurlTransfer) { submit(.cancel(transfer)) }
+    func unpause(_ transfer: CurlTransfer) { submit(.unpause(transfer)) }
+
+    /// Performs a request and collects the whole body.
+    ///
+    /// - Throws: ``TransportError`` when no HTTP response arrived; any HTTP status is returned, not thrown.
+    public func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let stream = try await stream(request, bufferLimit: Int.max)
+        var body: [UInt8] = []
+        while let chunk = try await stream.next() { body.append(contentsOf: chunk) }
+        return HTTPResponse(head: stream.head, body: body)
+    }
+
+    /// Starts a request and returns once the response head arrived; the body is read chunk by chunk, with
+    /// back-pressure: libcurl is paused while `bufferLimit` bytes wait unread.
+    public func stream(_ request: HTTPRequest, bufferLimit: Int = 1 << 20) async throws -> ResponseStream {
+        let transfer = CurlTransfer(request: request, bufferLimit: bufferLimit)
+        let owner = TransferOwner(transfer: transfer, engine: self)
+        start(transfer)
+        let head = try await transfer.head(engine: self)
+        return ResponseStream(head: head, owner: owner)
+    }
+}
+
+/// The commands Swift tasks hand to the curl thread.
+final class CommandQueue: Sendable {
+    let pending = Mutex<[CurlEngine.Command]>([])
+}
+
+/// Cancels its transfer when the last reference to the response goes away.
+final class TransferOwner: Sendable {
+    let transfer: CurlTransfer
+    let engine: CurlEngine
+
+    init(transfer: CurlTransfer, engine: CurlEngine) {
+        self.transfer = transfer
+        self.engine = engine
+    }
+
+    deinit {
+        if !transfer.state.withLock({ $0.finished }) { engine.cancel(transfer) }
+    }
+}
+
+/// A response whose body is read in chunks as they arrive. Dropping it cancels the transfer.
+public struct ResponseStream: Sendable {
+    public let head: HTTPResponseHead
+    let owner: TransferOwner
+
+    /// The next chunk of the body, or nil at its end.
+    public func next() async throws -> [UInt8]? {
+        try await owner.transfer.nextChunk(engine: owner.engine)
+    }
+
+    /// Reads the rest of the body (bounded by `limit` bytes).
+    public func collect(limit: Int = 16 << 20) async throws -> [UInt8] {
+        var body: [UInt8] = []
+        while let chunk = try await next() {
+            body.append(contentsOf: chunk.prefix(max(0, limit - body.count)))
+            if body.count >= limit { break }
+        }
+        return body
+    }
+}
