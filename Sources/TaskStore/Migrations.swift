@@ -1,0 +1,146 @@
+import Logging
+
+/// One schema change: its version, a description, and its statements in a dialect.
+struct Migration: Sendable {
+    var version: Int
+    var description: String
+    var statements: @Sendable (SQLDialect) -> [String]
+}
+
+/// The store's schema, as an ordered list of migrations applied at open.
+///
+/// A table `schema_migrations` records the versions applied. Pending migrations run in one transaction, under a
+/// lock that keeps two processes from migrating one database at once (SQLite's write lock, PostgreSQL's advisory
+/// lock); a store whose schema is newer than ``latestVersion`` is refused.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(version: 1, description: "tasks, task_logs and task_events") { d in
+            [
+                """
+                CREATE TABLE tasks (
+                    id \(d.autoIncrementPrimaryKey),
+                    dag_id TEXT NOT NULL,
+                    task_id TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    map_index \(d.bigIntType) NOT NULL,
+                    try_number \(d.bigIntType) NOT NULL,
+                    command TEXT NOT NULL,
+                    image TEXT,
+                    namespace TEXT,
+                    pod_override TEXT,
+                    env TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    reason TEXT,
+                    pod_name TEXT,
+                    pod_namespace TEXT,
+                    controller_id TEXT,
+                    cancel_requested INTEGER NOT NULL DEFAULT 0,
+                    queued_at \(d.timestampType) NOT NULL,
+                    launched_at \(d.timestampType),
+                    running_at \(d.timestampType),
+                    finished_at \(d.timestampType),
+                    updated_at \(d.timestampType) NOT NULL,
+                    UNIQUE (dag_id, task_id, run_id, map_index, try_number)
+                )
+                """,
+                "CREATE INDEX tasks_state_idx ON tasks (state, id)",
+                """
+                CREATE TABLE task_logs (
+                    instance_id \(d.bigIntType) NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    seq \(d.bigIntType) NOT NULL,
+                    chunk \(d.blobType) NOT NULL,
+                    PRIMARY KEY (instance_id, seq)
+                )
+                """,
+                """
+                CREATE TABLE task_events (
+                    id \(d.autoIncrementPrimaryKey),
+                    instance_id \(d.bigIntType) NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    at \(d.timestampType) NOT NULL,
+                    from_state TEXT,
+                    to_state TEXT NOT NULL,
+                    reason TEXT,
+                    controller_id TEXT,
+                    pod_name TEXT,
+                    node TEXT
+                )
+                """,
+                "CREATE INDEX task_events_instance_idx ON task_events (instance_id, id)",
+            ]
+        },
+    ]
+
+    static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Brings the schema of `backend` up to ``latestVersion``. An up-to-date store is only read.
+    static func migrate(
+        _ backend: any SQLBackend, location: String, logger: Logger, migrations: [Migration] = all
+    ) async throws {
+        let latest = migrations.last?.version ?? 0
+        if let current = try await appliedVersion(backend) {
+            try check(current, latest: latest, location: location)
+            if current == latest { return }
+        }
+        let applied = try await backend.transaction { db in
+            // Two controllers starting at once on a new database: the second waits here for the first to finish,
+            // then finds the schema up to date.
+            if let lock = db.dialect.migrationLockStatement {
+                try await db.execute(lock)
+            }
+            try await db.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version \(db.dialect.bigIntType) PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    applied_at \(db.dialect.timestampType) NOT NULL
+                )
+                """
+            )
+            // Read again inside the transaction: another process may have migrated meanwhile.
+            let current = try await maxVersion(db)
+            try check(current, latest: latest, location: location)
+            var applied: [Int] = []
+            for migration in migrations where migration.version > current {
+                for statement in migration.statements(db.dialect) {
+                    try await db.execute(statement)
+                }
+                try await db.execute(
+                    "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                    SQLValue(migration.version), .text(migration.description), .real(WallClock.now())
+                )
+                applied.append(migration.version)
+            }
+            return applied
+        }
+        for version in applied {
+            logger.info(
+                "Applied task store migration",
+                metadata: ["store.path": .string(location), "schema.version": .stringConvertible(version)]
+            )
+        }
+    }
+
+    /// The highest applied version, or nil when the store has no `schema_migrations` table yet.
+    private static func appliedVersion(_ db: any SQLExecutor) async throws -> Int? {
+        do {
+            return try await maxVersion(db)
+        } catch let error as SQLError where error.kind == .undefinedTable {
+            return nil
+        }
+    }
+
+    private static func maxVersion(_ db: any SQLExecutor) async throws -> Int {
+        let rows = try await db.execute("SELECT MAX(version) AS version FROM schema_migrations")
+        return rows.first?.optionalInt64("version").map { Int($0) } ?? 0
+    }
+
+    private static func check(_ current: Int, latest: Int, location: String) throws(TaskStoreError) {
+        guard current <= latest else {
+            throw TaskStoreError(
+                .schema,
+                "The task store '\(location)' has schema version \(current), but this taskpod knows versions up "
+                    + "to \(latest): it was written by a newer taskpod. Upgrade taskpod to use this store."
+            )
+        }
+    }
+}

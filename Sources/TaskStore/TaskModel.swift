@@ -1,0 +1,142 @@
+import JSON
+
+/// The key of one task instance try, as Airflow names it: unique in the store.
+public struct TaskKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var dagID: String
+    public var taskID: String
+    public var runID: String
+    /// -1 when the task is not mapped.
+    public var mapIndex: Int
+    /// From 1.
+    public var tryNumber: Int
+
+    public init(dagID: String, taskID: String, runID: String, mapIndex: Int = -1, tryNumber: Int = 1) {
+        self.dagID = dagID
+        self.taskID = taskID
+        self.runID = runID
+        self.mapIndex = mapIndex
+        self.tryNumber = tryNumber
+    }
+
+    public var description: String { "\(dagID).\(taskID).\(runID)[\(mapIndex)]#\(tryNumber)" }
+
+    enum CodingKeys: String, CodingKey {
+        case dagID = "dag_id", taskID = "task_id", runID = "run_id", mapIndex = "map_index", tryNumber = "try_number"
+    }
+}
+
+/// What a task runs: the part of a submission that is not its key.
+public struct TaskSpec: Sendable, Hashable {
+    /// argv of the `base` container.
+    public var command: [String]
+    /// The image; the template's when nil.
+    public var image: String?
+    /// The namespace; the configured one when nil.
+    public var namespace: String?
+    /// A partial Pod applied over the generated one.
+    public var podOverride: JSONValue?
+    /// Extra environment for the `base` container.
+    public var env: [String: String]
+
+    public init(
+        command: [String],
+        image: String? = nil,
+        namespace: String? = nil,
+        podOverride: JSONValue? = nil,
+        env: [String: String] = [:]
+    ) {
+        self.command = command
+        self.image = image
+        self.namespace = namespace
+        self.podOverride = podOverride
+        self.env = env
+    }
+}
+
+/// The lifecycle states of a task instance.
+///
+/// `queued` → `launched` (Pod created) → `running` (Pod Running) → `success` | `failed`; `cancelled` by a user.
+public enum TaskState: String, Sendable, Hashable, Codable, CaseIterable {
+    case queued
+    case launched
+    case running
+    case success
+    case failed
+    case cancelled
+
+    /// True for the states a task never leaves.
+    public var isFinal: Bool {
+        switch self {
+        case .success, .failed, .cancelled: true
+        case .queued, .launched, .running: false
+        }
+    }
+}
+
+/// One stored task instance.
+public struct TaskInstance: Sendable, Hashable {
+    public var id: Int64
+    public var key: TaskKey
+    public var spec: TaskSpec
+    public var state: TaskState
+    /// Why the task is in its state; always set for `failed`.
+    public var reason: String?
+    public var podName: String?
+    public var podNamespace: String?
+    /// The controller that owns the task's Pod, once claimed.
+    public var controllerID: String?
+    /// True when a user asked to cancel a task whose Pod may still run.
+    public var cancelRequested: Bool
+    public var queuedAt: Double
+    public var launchedAt: Double?
+    public var runningAt: Double?
+    public var finishedAt: Double?
+    public var updatedAt: Double
+
+    public init(
+        id: Int64, key: TaskKey, spec: TaskSpec, state: TaskState, reason: String? = nil,
+        podName: String? = nil, podNamespace: String? = nil, controllerID: String? = nil,
+        cancelRequested: Bool = false, queuedAt: Double, launchedAt: Double? = nil,
+        runningAt: Double? = nil, finishedAt: Double? = nil, updatedAt: Double
+    ) {
+        self.id = id
+        self.key = key
+        self.spec = spec
+        self.state = state
+        self.reason = reason
+        self.podName = podName
+        self.podNamespace = podNamespace
+        self.controllerID = controllerID
+        self.cancelRequested = cancelRequested
+        self.queuedAt = queuedAt
+        self.launchedAt = launchedAt
+        self.runningAt = runningAt
+        self.finishedAt = finishedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One recorded transition of a task.
+public struct TaskEvent: Sendable, Hashable {
+    /// Seconds since 1970.
+    public var at: Double
+    public var from: TaskState?
+    public var to: TaskState
+    public var reason: String?
+    public var controllerID: String?
+    public var podName: String?
+    public var node: String?
+
+    public init(
+        at: Double, from: TaskState?, to: TaskState, reason: String? = nil,
+        controllerID: String? = nil, podName: String? = nil, node: String? = nil
+    ) {
+        self.at = at
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.controllerID = controllerID
+        self.podName = podName
+        self.node = node
+    }
+}

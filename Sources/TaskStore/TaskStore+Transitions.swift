@@ -1,0 +1,139 @@
+import Logging
+
+extension TaskStore {
+    /// Moves a task to `to` only if its state is in `from`, and records the transition as a ``TaskEvent``.
+    ///
+    /// Sets the state, `reason` (nil clears it), the timestamp that belongs to `to` (`launched_at`, `running_at`,
+    /// or `finished_at` for every final state) and `updated_at`; sets `pod_name`, `pod_namespace` and
+    /// `controller_id` only when they are given. A move to `failed` without a reason stores the reason
+    /// "failed without a recorded reason", so that a failed task always says something.
+    ///
+    /// - Returns: The task after the change, or nil when its state was not in `from` (nothing changed).
+    /// - Throws: ``TaskStoreError`` `.notFound` when there is no task `id`.
+    public func transition(
+        id: Int64, from: Set<TaskState>, to: TaskState, reason: String? = nil, podName: String? = nil,
+        podNamespace: String? = nil, controllerID: String? = nil, node: String? = nil
+    ) async throws -> TaskInstance? {
+        var reason = reason
+        if to == .failed && (reason ?? "").isEmpty {
+            logger.warning("A task failed without a reason", metadata: ["task.id": "\(id)"])
+            reason = "failed without a recorded reason"
+        }
+        let storedReason = reason
+        let columns = TaskInstance.columns
+        let result = try await perform("move task \(id) to \(to.rawValue) in") {
+            try await backend.transaction { db -> (TaskInstance, TaskState)? in
+                guard let current = try await Self.lockedTask(id: id, db) else {
+                    throw Self.notFound(id)
+                }
+                guard from.contains(current.state) else { return nil }
+                let now = WallClock.now()
+                var assignments = "state = ?, reason = ?, updated_at = ?, pod_name = COALESCE(?, pod_name), "
+                    + "pod_namespace = COALESCE(?, pod_namespace), controller_id = COALESCE(?, controller_id)"
+                if let timestampColumn = Self.timestampColumn(for: to) { assignments += ", \(timestampColumn) = ?" }
+                var binds: [SQLValue] = [
+                    .text(to.rawValue), SQLValue(storedReason), .real(now), SQLValue(podName), SQLValue(podNamespace),
+                    SQLValue(controllerID),
+                ]
+                if Self.timestampColumn(for: to) != nil { binds.append(.real(now)) }
+                binds += [.integer(id), .text(current.state.rawValue)]
+                let rows = try await db.execute(
+                    "UPDATE tasks SET \(assignments) WHERE id = ? AND state = ? RETURNING \(columns)", binds
+                )
+                guard let row = rows.first else { return nil }
+                let updated = try TaskInstance(row: row)
+                try await Self.recordEvent(
+                    id: id, at: now, from: current.state, to: to, reason: storedReason,
+                    controllerID: updated.controllerID, podName: updated.podName, node: node, db
+                )
+                return (updated, current.state)
+            }
+        }
+        guard let (task, previous) = result else { return nil }
+        logger.debug(
+            "Task changed state",
+            metadata: ["task.id": "\(id)", "task.from": "\(previous.rawValue)", "task.to": "\(to.rawValue)"]
+        )
+        return task
+    }
+
+    /// Asks for a task to be cancelled: sets `cancel_requested`. A queued task becomes `cancelled` at once; a
+    /// launched or running task keeps its state until the controller stops its Pod; a final task is unchanged.
+    ///
+    /// - Returns: The task after the request, or nil when there is no task `id`.
+    public func requestCancel(id: Int64) async throws -> TaskInstance? {
+        let columns = TaskInstance.columns
+        return try await perform("cancel task \(id) in") {
+            try await backend.transaction { db -> TaskInstance? in
+                guard let current = try await Self.lockedTask(id: id, db) else { return nil }
+                if current.state.isFinal { return current }
+                let now = WallClock.now()
+                if current.state == .queued {
+                    let reason = "cancelled by user"
+                    let rows = try await db.execute(
+                        """
+                        UPDATE tasks SET state = ?, reason = ?, cancel_requested = 1, finished_at = ?, updated_at = ?
+                        WHERE id = ? RETURNING \(columns)
+                        """,
+                        .text(TaskState.cancelled.rawValue), .text(reason), .real(now), .real(now), .integer(id)
+                    )
+                    try await Self.recordEvent(
+                        id: id, at: now, from: .queued, to: .cancelled, reason: reason,
+                        controllerID: current.controllerID, podName: current.podName, node: nil, db
+                    )
+                    return try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
+                }
+                let rows = try await db.execute(
+                    "UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ? RETURNING \(columns)",
+                    .real(now), .integer(id)
+                )
+                return try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
+            }
+        }
+    }
+
+    /// The recorded transitions of task `id`, oldest first; empty when there is no such task.
+    public func events(id: Int64) async throws -> [TaskEvent] {
+        try await perform("read the events of task \(id) from") {
+            try await backend.execute(
+                "SELECT \(TaskEvent.columns) FROM task_events WHERE instance_id = ? ORDER BY id", .integer(id)
+            ).map { row throws(SQLError) in try TaskEvent(row: row) }
+        }
+    }
+
+    // MARK: Helpers
+
+    static func timestampColumn(for state: TaskState) -> String? {
+        switch state {
+        case .queued: nil
+        case .launched: "launched_at"
+        case .running: "running_at"
+        case .success, .failed, .cancelled: "finished_at"
+        }
+    }
+
+    /// Reads task `id` inside a transaction, locking its row where the database locks rows.
+    static func lockedTask(id: Int64, _ db: any SQLExecutor) async throws -> TaskInstance? {
+        try await db.execute(
+            "SELECT \(TaskInstance.columns) FROM tasks WHERE id = ?\(db.dialect.rowLockClause)", .integer(id)
+        ).first.map { row throws(SQLError) in try TaskInstance(row: row) }
+    }
+
+    static func recordEvent(
+        id: Int64, at: Double, from: TaskState?, to: TaskState, reason: String?, controllerID: String?,
+        podName: String?, node: String?, _ db: any SQLExecutor
+    ) async throws {
+        try await db.execute(
+            """
+            INSERT INTO task_events (instance_id, at, from_state, to_state, reason, controller_id, pod_name, node)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            .integer(id), .real(at), SQLValue(from?.rawValue), .text(to.rawValue), SQLValue(reason),
+            SQLValue(controllerID), SQLValue(podName), SQLValue(node)
+        )
+    }
+
+    static func notFound(_ id: Int64) -> TaskStoreError {
+        TaskStoreError(.notFound, "There is no task with id \(id); list the tasks with `taskpod tasks list`.")
+    }
+}
