@@ -1,0 +1,29 @@
+# taskpod: the two commands a newcomer runs are `make demo` and `make test`.
+SWIFT ?= swift
+BUILD_FLAGS ?=
+
+.PHONY: all deps build demo test clean bench
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+demo: build
+	./.build/debug/taskpod demo
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+clean:
+	rm -rf .build
+
+# Benchmarks (release build); results go to BENCHMARKS.md by hand, with the machine and the command.
+bench: deps
+	$(SWIFT) build -c release --product taskpod
+	$(SWIFT) build -c release --product ClientBenchmarks
+	./.build/release/ClientBenchmarks --taskpod ./.build/release/taskpod
