@@ -1,0 +1,61 @@
+import HTTPTypes
+import Hummingbird
+import JSON
+import NIOCore
+
+extension APIResponder {
+    /// Watches without `timeoutSeconds` end after this long, as the API server's default minimum request timeout.
+    static let defaultWatchTimeout: Duration = .seconds(1800)
+
+    /// A watch: 200 and a chunked stream of `{"type":…,"object":…}` lines. A too-old resourceVersion is still a
+    /// 200, with one ERROR event (410 Expired) before the stream ends.
+    func watch(_ filter: PodFilter, query: QueryParameters) throws(APIError) -> Response {
+        var from: Int64?
+        if let text = query["resourceVersion"], !text.isEmpty {
+            guard let version = Int64(text), version >= 0 else {
+                throw APIError.badRequest("invalid resource version: \(text.quoted)")
+            }
+            from = version
+        }
+        let bookmarks = try query.bool("allowWatchBookmarks") ?? false
+        let timeout = try query.int("timeoutSeconds").flatMap { $0 > 0 ? Duration.seconds($0) : nil }
+            ?? Self.defaultWatchTimeout
+
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-cache, private"
+        let store = store
+        switch store.watch(filter, from: from, bookmarks: bookmarks) {
+        case .expired(let error):
+            let line = WatchEvent(kind: .error, object: error.status).line
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: line))
+                try await writer.finish(nil)
+            })
+        case .subscribed(let subscription):
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                defer { store.endWatch(subscription.id) }
+                var batch = ""
+                for event in subscription.initial {
+                    batch += event.line
+                    if batch.utf8.count >= 64 * 1024 {
+                        try await writer.write(ByteBuffer(string: batch))
+                        batch = ""
+                    }
+                }
+                if !batch.isEmpty { try await writer.write(ByteBuffer(string: batch)) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        store.endWatch(subscription.id)
+                    }
+                    for await event in subscription.events {
+                        try await writer.write(ByteBuffer(string: event.line))
+                    }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}

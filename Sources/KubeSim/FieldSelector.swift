@@ -1,0 +1,104 @@
+import JSON
+
+/// A field selector (`status.phase=Running,spec.nodeName!=`), parsed like
+/// `k8s.io/apimachinery/pkg/fields.ParseSelector` and restricted to the fields the API server supports for Pods.
+struct FieldSelector: Sendable, Equatable {
+    struct Requirement: Sendable, Equatable {
+        var field: String
+        var value: String
+        var negated: Bool
+    }
+
+    var requirements: [Requirement]
+
+    static let everything = FieldSelector(requirements: [])
+
+    /// The field labels the API server accepts for Pods, and how to read each from a Pod.
+    static let podFields: [String: @Sendable (JSONValue) -> String] = [
+        "metadata.name": { $0[path: "metadata", "name"]?.stringValue ?? "" },
+        "metadata.namespace": { $0[path: "metadata", "namespace"]?.stringValue ?? "" },
+        "spec.nodeName": { $0[path: "spec", "nodeName"]?.stringValue ?? "" },
+        "spec.restartPolicy": { $0[path: "spec", "restartPolicy"]?.stringValue ?? "" },
+        "spec.schedulerName": { $0[path: "spec", "schedulerName"]?.stringValue ?? "" },
+        "spec.serviceAccountName": { $0[path: "spec", "serviceAccountName"]?.stringValue ?? "" },
+        "status.phase": { $0[path: "status", "phase"]?.stringValue ?? "" },
+        "status.podIP": { $0[path: "status", "podIP"]?.stringValue ?? "" },
+        "status.nominatedNodeName": { $0[path: "status", "nominatedNodeName"]?.stringValue ?? "" },
+    ]
+
+    init(requirements: [Requirement]) {
+        self.requirements = requirements
+    }
+
+    /// - Throws: ``APIError`` 400 for a term without an operator or a field Pods do not support.
+    init(parsing text: String) throws(APIError) {
+        requirements = []
+        for term in Self.splitTerms(text) where !term.isEmpty {
+            guard let (field, op, rawValue) = Self.splitTerm(term) else {
+                throw APIError.badRequest("invalid selector: '\(text)'; can't understand '\(term)'")
+            }
+            guard Self.podFields[field] != nil else {
+                throw APIError.badRequest("field label not supported: \(field)")
+            }
+            requirements.append(Requirement(field: field, value: Self.unescape(rawValue), negated: op == "!="))
+        }
+    }
+
+    func matches(_ pod: JSONValue) -> Bool {
+        requirements.allSatisfy { requirement in
+            let actual = Self.podFields[requirement.field]?(pod) ?? ""
+            return (actual == requirement.value) != requirement.negated
+        }
+    }
+
+    /// Splits on commas not escaped by a backslash.
+    private static func splitTerms(_ text: String) -> [String] {
+        var terms: [String] = []
+        var current = ""
+        var escaped = false
+        for character in text {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" {
+                current.append(character)
+                escaped = true
+            } else if character == "," {
+                terms.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        terms.append(current)
+        return terms
+    }
+
+    /// The field, the first operator from the left (`!=`, `==`, `=`), and the raw value.
+    private static func splitTerm(_ term: String) -> (String, String, String)? {
+        var index = term.startIndex
+        while index < term.endIndex {
+            for op in ["!=", "==", "="] where term[index...].hasPrefix(op) {
+                let field = String(term[..<index])
+                let value = String(term[term.index(index, offsetBy: op.count)...])
+                return (field, op, value)
+            }
+            index = term.index(after: index)
+        }
+        return nil
+    }
+
+    private static func unescape(_ value: String) -> String {
+        var result = ""
+        var escaped = false
+        for character in value {
+            if escaped || character != "\\" {
+                result.append(character)
+                escaped = false
+            } else {
+                escaped = true
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,82 @@
+import JSON
+import Synchronization
+
+extension PodStore {
+    /// An open watch: the events to send first, then the live ones through a bounded buffer.
+    struct Subscription: Sendable {
+        var id: Int
+        /// Synthetic ADDED events for the current state, or the history after the requested version.
+        var initial: [WatchEvent]
+        /// Live events; finished when the client is too slow, at shutdown, or by ``PodStore/endWatch(_:)``.
+        var events: AsyncStream<WatchEvent>
+    }
+
+    enum WatchStart: Sendable {
+        case subscribed(Subscription)
+        /// The requested resourceVersion is older than the history: a 410 for the ERROR event.
+        case expired(APIError)
+    }
+
+    /// Opens a watch atomically with its starting point, so no change falls between the two.
+    ///
+    /// - Parameters:
+    ///   - filter: Which Pods the watcher sees.
+    ///   - resourceVersion: `nil` (or 0) for "the current state as ADDED events, then changes";
+    ///     otherwise every change after this version.
+    ///   - bookmarks: Whether the watcher gets BOOKMARK events.
+    func watch(_ filter: PodFilter, from resourceVersion: Int64?, bookmarks: Bool) -> WatchStart {
+        let (stream, continuation) = AsyncStream<WatchEvent>.makeStream(
+            bufferingPolicy: .bufferingOldest(watchBufferLimit))
+        let (start, registered) = state.withLock { state -> (WatchStart, Bool) in
+            var initial: [WatchEvent] = []
+            if let resourceVersion, resourceVersion > 0 {
+                let oldest = state.history.oldestResourceVersion ?? (state.resourceVersion + 1)
+                if resourceVersion < oldest - 1 {
+                    return (.expired(.expired(requested: resourceVersion, oldestAvailable: oldest - 1)), false)
+                }
+                initial = state.history.events(after: resourceVersion).compactMap { $0.event(for: filter) }
+            } else {
+                initial = state.pods.keys.sorted().compactMap { key in
+                    guard let pod = state.pods[key]?.pod, filter.matches(pod) else { return nil }
+                    return WatchEvent(kind: .added, object: pod)
+                }
+            }
+            state.nextWatcherID += 1
+            let id = state.nextWatcherID
+            let subscription = Subscription(id: id, initial: initial, events: stream)
+            // After shutdown a watch gets its initial events and ends.
+            guard !state.isShutDown else { return (.subscribed(subscription), false) }
+            state.watchers[id] = Watcher(filter: filter, bookmarks: bookmarks, continuation: continuation)
+            return (.subscribed(subscription), true)
+        }
+        if !registered { continuation.finish() }
+        return start
+    }
+
+    /// Ends a watch's live events (its buffered ones are still delivered): the timeout has passed.
+    func endWatch(_ id: Int) {
+        state.withLock { $0.watchers.removeValue(forKey: id) }?.finish()
+    }
+
+    /// Sends a BOOKMARK with the current resourceVersion to every watcher that asked for them. Every change up
+    /// to that version is already in each watcher's buffer, ahead of the bookmark.
+    func sendBookmarks() {
+        let overflowed = state.withLock { state -> [Watcher] in
+            let bookmark = WatchEvent.bookmark(state.resourceVersion)
+            var overflowed: [Watcher] = []
+            for (id, watcher) in state.watchers where watcher.bookmarks {
+                switch watcher.continuation.yield(bookmark) {
+                case .enqueued: break
+                case .dropped, .terminated:
+                    state.watchers[id] = nil
+                    overflowed.append(watcher)
+                @unknown default: break
+                }
+            }
+            return overflowed
+        }
+        overflowed.forEach { $0.finish() }
+    }
+
+    var watcherCount: Int { state.withLock { $0.watchers.count } }
+}
