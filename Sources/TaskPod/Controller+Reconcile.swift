@@ -1,0 +1,185 @@
+import Foundation
+import JSON
+import KubeClient
+import Logging
+import TaskStore
+
+extension Controller {
+    /// Brings one task in line with its Pod. Level-triggered and idempotent: it reads the task from the
+    /// store and the Pod from the cache each time, so a repeat after a crash does the same thing.
+    func reconcile(id: Int64) async throws {
+        guard let task = try await store.task(id: id) else { return }
+        let name = task.podName ?? PodNaming.podName(for: task.key)
+        let namespace = task.podNamespace ?? task.spec.namespace ?? configuration.namespace
+        let pod = cache.pod(namespace: namespace, name: name)
+        let metadata: Logger.Metadata = ["task.id": "\(id)", "task.key": "\(task.key)", "pod.name": "\(name)"]
+
+        if task.state.isFinal {
+            // Ended, but its Pod is still here (a crash between recording and cleanup): clean up.
+            if let pod, task.controllerID == configuration.controllerID { try await cleanUp(pod, after: task.state, metadata: metadata) }
+            return
+        }
+        if task.state == .queued, pod == nil, !task.cancelRequested { return }  // the launcher owns it
+
+        var lifecycle = TaskLifecycle(
+            state: task.state, imagePullGrace: configuration.imagePullGrace, pendingTimeout: configuration.workerPodsPendingTimeout
+        )
+        let action: TaskLifecycle.Action
+        if task.cancelRequested {
+            action = lifecycle.cancelRequested()
+        } else if let pod {
+            let launchedFor = Duration.seconds(Date().timeIntervalSince1970 - (task.launchedAt ?? task.queuedAt))
+            action = lifecycle.podObserved(pod, launchedFor: launchedFor)
+        } else if cache.wasDeleted(namespace: namespace, name: name) {
+            action = lifecycle.podGone(deletedWhileRunning: true)
+        } else if cache.synced, Date().timeIntervalSince1970 - (task.launchedAt ?? task.queuedAt) > configuration.podLostGrace.seconds {
+            // Not in a synced cache long after its creation: make sure with a direct read.
+            do {
+                let found = try await client.pod(name: name, namespace: namespace)
+                cache.upsert(found)
+                await queue.add(id)
+                return
+            } catch let error as KubeError where error.code == .notFound {
+                action = lifecycle.podGone(deletedWhileRunning: false)
+            }
+        } else {
+            return
+        }
+
+        if task.state == .queued, lifecycle.state != .queued, lifecycle.state != .cancelled {
+            // The informer saw the Pod before the launcher recorded it.
+            _ = try await store.transition(
+                id: id, from: [.queued], to: .launched, podName: name, podNamespace: namespace,
+                controllerID: configuration.controllerID
+            )
+        }
+
+        switch action {
+        case .none:
+            return
+        case .markRunning(let node):
+            _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: node)
+            logger.debug("task running", metadata: metadata)
+        case .finish(let state, let reason):
+            guard let pod else { return }
+            if task.state != .running, pod.status?.startTime != nil {
+                // It ran between two looks: keep the history whole.
+                _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: pod.spec?.nodeName)
+            }
+            let log = await captureLog(of: pod, task: task, ending: state, reason: reason)
+            try await store.replaceLog(id: id, log)
+            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: state, reason: reason, node: pod.spec?.nodeName)
+            logger.info("task ended", metadata: metadata.merging(["task.state": "\(state)", "task.reason": "\(reason ?? "")"]) { $1 })
+            try await cleanUp(pod, after: state, metadata: metadata)
+        case .abandon(let reason):
+            guard let pod else { return }
+            let log = await captureLog(of: pod, task: task, ending: .failed, reason: reason)
+            try await store.replaceLog(id: id, log)
+            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            logger.warning("task abandoned", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
+            try await deletePod(pod)
+        case .fail(let reason):
+            try await store.appendLog(id: id, Controller.note("task failed: \(reason)"))
+            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            logger.warning("task failed", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
+        case .cancel:
+            if pod != nil || task.state != .queued {
+                do {
+                    try await client.deletePod(name: name, namespace: namespace)
+                } catch let error as KubeError where error.code == .notFound {
+                    // Already gone.
+                }
+            }
+            try await store.appendLog(id: id, Controller.note("cancelled by a user; Pod \(namespace)/\(name) deleted"))
+            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: .cancelled, reason: "Cancelled")
+            logger.info("task cancelled", metadata: metadata)
+        }
+    }
+
+    /// The task log: the controller's lines for the task so far, the Pod's log (capped), and how it ended.
+    func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async -> String {
+        var log = ""
+        if let events = try? await store.events(id: task.id) {
+            for event in events {
+                let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: event.at))
+                var line = "[taskpod \(time)] \(event.from?.rawValue ?? "new") → \(event.to.rawValue)"
+                if let podName = event.podName { line += ", Pod \(podName)" }
+                if let node = event.node { line += ", node \(node)" }
+                if let reason = event.reason { line += " (\(reason))" }
+                log += line + "\n"
+            }
+        }
+        let containers = pod.spec?.containers?.map(\.name) ?? [PodBuilder.baseContainer]
+        let container = containers.contains(PodBuilder.baseContainer) ? PodBuilder.baseContainer : containers.first
+        do {
+            let text = try await client.podLog(
+                name: pod.name, namespace: pod.namespace, container: container,
+                limitBytes: configuration.maxLogBytes + 1
+            )
+            if text.utf8.count > configuration.maxLogBytes {
+                log += String(decoding: text.utf8.prefix(configuration.maxLogBytes), as: UTF8.self)
+                log += "\n" + Controller.note("log cut at \(configuration.maxLogBytes) bytes (max_log_bytes)")
+            } else {
+                log += text
+                if !text.isEmpty, !text.hasSuffix("\n") { log += "\n" }
+            }
+        } catch {
+            log += Controller.note("the Pod's log could not be read: \(error)")
+        }
+        let phase = pod.phase?.rawValue ?? "unknown"
+        log += Controller.note("Pod \(pod.name) ended \(phase)\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
+        return log
+    }
+
+    /// Deletes the Pod of an ended task, or keeps it labelled done, as the policy says.
+    func cleanUp(_ pod: Pod, after state: TaskState, metadata: Logger.Metadata) async throws {
+        let delete = state == .cancelled
+            || (configuration.deleteWorkerPods && (state != .failed || configuration.deleteWorkerPodsOnFailure))
+        if delete {
+            try await deletePod(pod)
+        } else {
+            guard pod.metadata.labels?[PodBuilder.doneLabel] != "True" else { return }
+            let patch: JSONValue = ["metadata": ["labels": [PodBuilder.doneLabel: "True"]]]
+            do {
+                _ = try await client.patchPod(name: pod.name, namespace: pod.namespace, patch: patch, type: .merge)
+            } catch let error as KubeError where error.code == .notFound {
+                cache.remove(pod)
+            }
+        }
+    }
+}
+
+extension Controller {
+    func deletePod(_ pod: Pod) async throws {
+        guard pod.metadata.deletionTimestamp == nil else { return }
+        do {
+            try await client.deletePod(name: pod.name, namespace: pod.namespace)
+        } catch let error as KubeError where error.code == .notFound {
+            cache.remove(pod)
+        }
+    }
+
+    /// Fails tasks queued longer than `taskQueuedTimeout` without a Pod.
+    func failStuckQueued() async throws {
+        guard let timeout = configuration.taskQueuedTimeout else { return }
+        let cutoff = Date().timeIntervalSince1970 - timeout.seconds
+        for task in try await store.tasks(state: .queued) where task.queuedAt < cutoff {
+            if cache.pod(namespace: task.podNamespace ?? task.spec.namespace ?? configuration.namespace, name: PodNaming.podName(for: task.key)) != nil {
+                continue  // its Pod exists; the reconcile records the launch
+            }
+            let reason = "QueuedTimeout: no Pod was created within \(Int(timeout.seconds)) s (task_queued_timeout)"
+            if try await store.transition(id: task.id, from: [.queued], to: .failed, reason: reason) != nil {
+                try await store.appendLog(id: task.id, Controller.note("task failed: \(reason)"))
+                logger.warning("task failed", metadata: ["task.id": "\(task.id)", "task.reason": "\(reason)"])
+            }
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,40 @@
+/// The controller's settings. Names follow Airflow's `[kubernetes_executor]` section where one exists.
+public struct ControllerConfiguration: Sendable {
+    /// This controller's id: the `airflow-worker` label of the Pods it owns.
+    public var controllerID: String
+    /// Where Pods go when a task names no namespace.
+    public var namespace: String = "default"
+    /// How many tasks may have a Pod at once.
+    public var parallelism: Int = 32
+    /// The base Pod (YAML); a built-in minimal Pod when nil.
+    public var podTemplateFile: String?
+    /// The image when neither the task nor the template names one.
+    public var image: String?
+    /// Delete a Pod once its task ended and its log is stored.
+    public var deleteWorkerPods: Bool = true
+    /// Delete failed Pods too (else they are kept, labelled done, for debugging).
+    public var deleteWorkerPodsOnFailure: Bool = false
+    /// At most this much of a Pod's log is kept in the task log; a note marks the cut.
+    public var maxLogBytes: Int = 4 << 20
+    /// How often the launcher looks for queued tasks and the reconciler re-checks every live task.
+    public var pollInterval: Duration = .milliseconds(500)
+    public var resyncInterval: Duration = .seconds(10)
+    /// Pod creates in flight at once.
+    public var createConcurrency: Int = 16
+    /// Reconcile workers.
+    public var workers: Int = 4
+    /// A Pod missing this long after its creation, with the cache in sync, is declared lost.
+    public var podLostGrace: Duration = .seconds(30)
+    /// How long ErrImagePull / ImagePullBackOff may last before the task fails.
+    public var imagePullGrace: Duration = .seconds(120)
+    /// A task still queued (no Pod created) after this long fails `QueuedTimeout` (Airflow's
+    /// `task_queued_timeout`); nil: never.
+    public var taskQueuedTimeout: Duration? = .seconds(600)
+    /// A Pod Pending this long after its creation is deleted and its task fails `PendingTimeout` with the
+    /// scheduler's reason (`worker_pods_pending_timeout`); nil: never.
+    public var workerPodsPendingTimeout: Duration? = .seconds(300)
+
+    public init(controllerID: String) {
+        self.controllerID = controllerID
+    }
+}
