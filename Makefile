@@ -15,9 +15,12 @@ build: deps
 demo: build
 	./.build/debug/taskpod demo
 
+# The tests talk to real things: KubeSim over loopback, SQLite files, a throwaway PostgreSQL server (started
+# and stopped here), and kubectl / the official Python client from a virtual environment.
 test: deps
+	./scripts/python-tools.sh
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	./scripts/run-tests.sh $(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 clean:
 	rm -rf .build

@@ -20,8 +20,10 @@
 # refuses to run as root; as the current user otherwise), listening on 127.0.0.1 only, on a free port
 # (TASKPOD_PG_PORT to choose one) and on a Unix socket in that folder. Local socket connections are trusted;
 # TCP connections need the password of the role `taskpod` (password `taskpod`), which owns the database `taskpod`
-# and may create databases (the tests create one per test). Durability is switched off (fsync=off): the data is
-# thrown away anyway.
+# and may create databases and roles (the tests make a database per test, and a role with a password of their own
+# to check that it never shows in a message or a log). TLS is on, with a certificate for `localhost` signed by a
+# throwaway CA whose certificate is ca.pem in the server's folder; the printed URL names it as `sslrootcert` (and
+# says sslmode=disable). Durability is switched off (fsync=off): the data is thrown away anyway.
 #
 # Environment:
 #   TASKPOD_PG_STATE_FILE  where the state is kept (default /tmp/taskpod-postgres-test-<uid>.state)
@@ -72,18 +74,37 @@ find_bindir() {
   return 1
 }
 
-install_server() {
+# Installs Debian package $1 (which provides $2) as root; otherwise says how and fails.
+install_package() {
   if is_root && command -v apt-get >/dev/null 2>&1; then
-    log "PostgreSQL is not installed; installing it: apt-get install -y postgresql"
+    log "$2 is not installed; installing it: apt-get install -y $1"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends postgresql >&2
+    apt-get install -y -qq --no-install-recommends "$1" >&2
   else
-    log "PostgreSQL's server programs (initdb, pg_ctl) are not installed."
-    log "install them with:  sudo apt-get install -y postgresql"
-    log "(or set PG_BINDIR to the folder that holds initdb and pg_ctl), then run this again."
+    log "$2 is not installed."
+    log "install it with:  sudo apt-get install -y $1"
+    [ "$1" != postgresql ] || log "(or set PG_BINDIR to the folder that holds initdb and pg_ctl)"
+    log "then run this again."
     exit 1
   fi
+}
+
+# A CA and a server certificate signed by it, for localhost only (deliberately no IP address: a client that
+# checks the host name must refuse the certificate when it connects to 127.0.0.1).
+make_certificates() {
+  local dir="$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+    -subj "/CN=taskpod test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+  printf '%s\n' "subjectAltName=DNS:localhost" "basicConstraints=CA:FALSE" \
+    "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 7 \
+    -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1
+  rm -f "$dir/ca.key" "$dir/server.csr" "$dir/server.ext" "$dir/ca.srl"
+  chmod 600 "$dir/server.key"
+  chmod 644 "$dir/ca.pem" "$dir/server.crt"
 }
 
 # Reads the state file into STATE_BASE, STATE_DATA, STATE_PORT, STATE_URL. Returns 1 when there is none.
@@ -97,9 +118,19 @@ read_state() {
   [ -n "$STATE_DATA" ] && [ -n "$STATE_BASE" ] || die "the state file $STATE_FILE is damaged; remove it"
 }
 
+# True when the recorded server's postmaster runs and answers on its socket (a postmaster killed a moment ago may
+# still look alive to pg_ctl).
 server_running() {
   [ -d "$STATE_DATA" ] || return 1
-  as_owner "$STATE_BINDIR/pg_ctl" -D "$STATE_DATA" status >/dev/null 2>&1
+  as_owner "$STATE_BINDIR/pg_ctl" -D "$STATE_DATA" status >/dev/null 2>&1 || return 1
+  [ -x "$STATE_BINDIR/pg_isready" ] || return 0
+  as_owner "$STATE_BINDIR/pg_isready" -q -t 5 -h "$STATE_BASE" -p "$STATE_PORT" >/dev/null 2>&1
+}
+
+# Stops whatever may be left of a server that does not answer, before its folder goes.
+stop_leftovers() {
+  [ -d "$STATE_DATA" ] || return 0
+  as_owner "$STATE_BINDIR/pg_ctl" -D "$STATE_DATA" stop -m immediate -w -t 10 >/dev/null 2>&1 || true
 }
 
 # Removes a folder this script made (and only such a folder).
@@ -130,7 +161,7 @@ pick_port() {
   die "found no free port on 127.0.0.1; set TASKPOD_PG_PORT"
 }
 
-print_env() { echo "export TASKPOD_TEST_POSTGRES_URL=$1"; }
+print_env() { echo "export TASKPOD_TEST_POSTGRES_URL='$1'"; }
 
 cmd_start() {
   if read_state; then
@@ -140,15 +171,17 @@ cmd_start() {
       return 0
     fi
     log "cleaning up a server that is no longer running (data in $STATE_DATA)"
+    stop_leftovers
     remove_base "$STATE_BASE"
     rm -f "$STATE_FILE"
   fi
 
   local bindir
   if ! bindir="$(find_bindir)"; then
-    install_server
+    install_package postgresql "PostgreSQL's server (initdb, pg_ctl)"
     bindir="$(find_bindir)" || die "PostgreSQL was installed but initdb and pg_ctl are still not found; set PG_BINDIR"
   fi
+  command -v openssl >/dev/null 2>&1 || install_package openssl "openssl (for the server's test certificate)"
   if is_root; then
     id postgres >/dev/null 2>&1 || die "running as root needs the user 'postgres' (the postgresql package creates it)"
     command -v runuser >/dev/null 2>&1 || die "running as root needs runuser (apt-get install -y util-linux)"
@@ -160,21 +193,25 @@ cmd_start() {
   socket="$base"
   logfile="$base/server.log"
   chmod 700 "$base"
-  if is_root; then chown postgres: "$base"; fi
   # From here on a failure removes the half-made server.
   trap 'as_owner "$bindir/pg_ctl" -D "$data" stop -m immediate >/dev/null 2>&1 || true; remove_base "$base"' ERR
+  make_certificates "$base"
+  if is_root; then chown -R postgres: "$base"; fi
 
   log "initdb in $data"
   as_owner "$bindir/initdb" -D "$data" -U postgres -E UTF8 --locale=C --no-sync \
     --auth-local=trust --auth-host=scram-sha-256 >"$base/initdb.log" 2>&1 \
     || { cat "$base/initdb.log" >&2; false; }
 
+  # The tests run in parallel, each with a pool of its own: allow plenty of connections.
+  local settings="-c listen_addresses=127.0.0.1 -c max_connections=400"
+  settings="$settings -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  settings="$settings -c ssl=on -c ssl_cert_file=$base/server.crt -c ssl_key_file=$base/server.key"
   local port started=no attempt
   for attempt in 1 2 3 4 5; do
     port="$(pick_port)"
     log "starting on 127.0.0.1:$port"
-    if as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -w -t 60 \
-      -o "-p $port -k $socket -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    if as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -w -t 60 -o "-p $port -k $socket $settings" \
       start >/dev/null; then
       started=yes
       break
@@ -187,10 +224,11 @@ cmd_start() {
   local psql="$bindir/psql"
   [ -x "$psql" ] || psql=psql
   as_owner "$psql" -X -q -h "$socket" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-    -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'" \
+    -c "CREATE ROLE $ROLE LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD'" \
     -c "CREATE DATABASE $DATABASE OWNER $ROLE" >&2
 
-  local url="postgres://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE?sslmode=disable"
+  # sslrootcert is ignored with sslmode=disable; the tests read it to try the TLS modes against this server.
+  local url="postgres://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE?sslmode=disable&sslrootcert=$base/ca.pem"
   {
     echo "base=$base"
     echo "data=$data"
@@ -213,6 +251,7 @@ cmd_stop() {
     as_owner "$STATE_BINDIR/pg_ctl" -D "$STATE_DATA" stop -m fast -w -t 60 >/dev/null
   else
     log "the server with data in $STATE_DATA is not running; cleaning up"
+    stop_leftovers
   fi
   remove_base "$STATE_BASE"
   rm -f "$STATE_FILE"
