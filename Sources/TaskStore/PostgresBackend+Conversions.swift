@@ -20,6 +20,22 @@ extension PostgresBackend {
         return tls
     }
 
+    /// What `url` asks of TLS, in words, read back from ``tlsConfiguration(_:)``: for the log and for tests.
+    static func tlsSummary(_ url: PostgresURL) -> String {
+        guard let tls = tlsConfiguration(url) else { return "off" }
+        let check = switch tls.certificateVerification {
+        case .none: "certificate not checked"
+        case .noHostnameVerification: "certificate chain checked, host name not checked"
+        case .fullVerification: "certificate chain and host name checked"
+        }
+        let roots = switch tls.trustRoots {
+        case .file(let path): "trusting the roots in \(path)"
+        case .certificates: "trusting the given roots"
+        case .default, nil: "trusting the system's roots"
+        }
+        return "required, \(check), \(roots)"
+    }
+
     static func clientConfiguration(_ url: PostgresURL) throws(SQLError) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         switch url.endpoint {
@@ -195,14 +211,26 @@ extension PostgresBackend {
 
     private static func connectionFailure(_ psql: PSQLError, prefix: String, url: PostgresURL) -> String {
         guard let underlying = psql.underlying else { return "\(prefix): the connection failed" }
-        if underlying is NIOSSLError || "\(type(of: underlying))".contains("SSL") {
-            let fix = url.sslRootCertificate == nil
-                ? "name the CA that signed the server's certificate with sslrootcert=/path/ca.pem"
-                : "check that sslrootcert names the CA that signed the server's certificate"
-            return "\(prefix): the TLS handshake failed (\(underlying)); \(fix), or use sslmode=require to encrypt "
-                + "without checking the certificate"
+        let tlsReason: String?
+        if (underlying as? NIOSSLExtraError) == .failedToValidateHostname {
+            let host = if case .tcp(let host, _) = url.endpoint { "'\(host)'" } else { "the host in the URL" }
+            tlsReason = "the server's certificate does not name \(host)"
+        } else if underlying is NIOSSLError || underlying is NIOSSLExtraError {
+            // BoringSSL's own text ends in a source location; say what it means when it is the usual case.
+            tlsReason = "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED")
+                ? "the server's certificate does not chain to a trusted root" : "\(underlying)"
+        } else {
+            tlsReason = nil
         }
-        return "\(prefix): \(underlying); check that the server runs and that host and port are right"
+        guard let tlsReason else {
+            return "\(prefix): \(underlying); check that the server runs and that host and port are right"
+        }
+        let fix = url.sslRootCertificate == nil
+            ? "name the CA that signed the server's certificate with sslrootcert=/path/ca.pem"
+            : "check that sslrootcert names the CA that signed the server's certificate and that the URL's host is "
+                + "a name the certificate holds"
+        return "\(prefix): the TLS handshake failed (sslmode=\(url.sslMode.rawValue): \(tlsReason)); \(fix), or "
+            + "use sslmode=require to encrypt without checking the certificate"
     }
 
     private static func serverError(_ psql: PSQLError, url: PostgresURL, connecting: Bool) -> SQLError {

@@ -52,8 +52,14 @@ final class PostgresBackend: SQLBackend {
         try? await probe.close()
 
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let runner = Task { await client.run() }
-        logger.debug("Opened the PostgreSQL task store", metadata: ["store.url": .string(url.displayName)])
+        // Detached so that it inherits no task-locals: opened inside a ServiceLifecycle service, the pool would
+        // otherwise stop at the first sign of graceful shutdown, while the controller still needs its store to wind
+        // down. The store's close() is what ends it.
+        let runner = Task.detached { await client.run() }
+        logger.debug(
+            "Opened the PostgreSQL task store",
+            metadata: ["store.url": .string(url.displayName), "store.tls": .string(tlsSummary(url))]
+        )
         return PostgresBackend(url: url, client: client, runner: runner, logger: logger)
     }
 

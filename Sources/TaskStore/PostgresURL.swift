@@ -150,7 +150,9 @@ struct PostgresURL: Hashable, Sendable {
                 }
                 sslMode = mode
             case "sslrootcert":
-                guard !value.isEmpty else { throw invalid("has an empty sslrootcert; name a PEM file of trusted roots") }
+                guard !value.isEmpty else {
+                    throw invalid("has an empty sslrootcert; name a PEM file of trusted roots")
+                }
                 rootCertificate = value
             case "host":
                 guard value.hasPrefix("/") else {

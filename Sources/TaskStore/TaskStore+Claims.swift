@@ -35,16 +35,20 @@ extension TaskStore {
         let peerCondition = peers.isEmpty ? "" : " OR controller_id IN (\(SQLDialect.placeholderList(peers.count)))"
         let condition = "state = ? AND (controller_id IS NULL\(peerCondition))"
         let conditionBinds: [SQLValue] = [.text(TaskState.queued.rawValue)] + peers.map { .text($0) }
-        // The outer condition repeats the inner one, so a row that changed between the two is skipped.
+        // The rows are picked once, in a materialised CTE: as a plain `IN (subquery)` PostgreSQL may run the
+        // subquery again for each row it updates, and each run skips the rows the previous ones locked, so the
+        // claim would take more than `limit` rows. The update repeats the condition, so a row that changed between
+        // the two is skipped.
         return try await db.execute(
             """
-            UPDATE tasks SET controller_id = ?, updated_at = ?
-            WHERE \(condition) AND id IN (
+            WITH picked (claim_id) AS MATERIALIZED (
                 SELECT id FROM tasks WHERE \(condition) ORDER BY id LIMIT ?\(db.dialect.claimLockClause)
             )
+            UPDATE tasks SET controller_id = ?, updated_at = ?
+            WHERE \(condition) AND id IN (SELECT claim_id FROM picked)
             RETURNING \(TaskInstance.columns)
             """,
-            [.text(controllerID), .real(WallClock.now())] + conditionBinds + conditionBinds + [SQLValue(limit)]
+            conditionBinds + [SQLValue(limit), .text(controllerID), .real(WallClock.now())] + conditionBinds
         ).map { row throws(SQLError) in try TaskInstance(row: row) }.sorted { $0.id < $1.id }
     }
 

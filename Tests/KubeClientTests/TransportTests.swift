@@ -1,3 +1,4 @@
+import Foundation
 import KubeClient
 import Testing
 
@@ -53,5 +54,31 @@ struct TransportTests {
         #expect(KubeError(httpStatus: 503, status: nil, request: "GET /").isRetryable)
         #expect(KubeError(httpStatus: 429, status: nil, request: "GET /").code == .tooManyRequests)
         #expect(KubeError(httpStatus: 410, status: nil, request: "GET /").code == .expired)
+    }
+}
+
+@Suite("Leader election state machine")
+struct LeaderElectionTests {
+    @Test("free, own or expired Leases are taken; a live holder is waited for")
+    func decisions() {
+        var election = LeaderElection(identity: "a", timing: .init(leaseDuration: .seconds(15)))
+        let start = ContinuousClock.now
+        #expect(election.observe(nil, now: start) == .take(transition: true))
+        #expect(election.observe(LeaseSpec(holderIdentity: ""), now: start) == .take(transition: true))
+        #expect(election.observe(LeaseSpec(holderIdentity: "a", renewTime: "t1"), now: start) == .take(transition: false))
+        let held = LeaseSpec(holderIdentity: "b", leaseDurationSeconds: 15, renewTime: "t1")
+        #expect(election.observe(held, now: start) == .wait(holder: "b"))
+        #expect(election.observe(held, now: start + .seconds(10)) == .wait(holder: "b"))
+        #expect(election.observe(held, now: start + .seconds(16)) == .take(transition: true), "not renewed for the lease duration")
+        // A renewal (a changed record) restarts the clock.
+        let renewed = LeaseSpec(holderIdentity: "b", leaseDurationSeconds: 15, renewTime: "t2")
+        #expect(election.observe(renewed, now: start + .seconds(17)) == .wait(holder: "b"))
+        #expect(election.observe(renewed, now: start + .seconds(33)) == .take(transition: true))
+    }
+
+    @Test("MicroTime has six fractional digits and a Z")
+    func microTime() {
+        let text = LeaderElection.microTime(Date(timeIntervalSince1970: 0.5))
+        #expect(text == "1970-01-01T00:00:00.500000Z")
     }
 }

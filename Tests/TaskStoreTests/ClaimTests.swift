@@ -68,7 +68,8 @@ struct ClaimTests {
         }
     }
 
-    @Test("two stores on one database claiming from many tasks at once never hand out a task twice", arguments: StoreKind.allCases)
+    @Test("two stores on one database claiming from many tasks at once never hand out a task twice",
+          arguments: StoreKind.allCases)
     func concurrentClaimsAcrossStores(_ kind: StoreKind) async throws {
         try await withStore(kind) { first, url in
             let total = 200

@@ -86,7 +86,8 @@ struct SubmitTests {
         }
     }
 
-    @Test("submitting the same key again is a duplicate error naming the key and the existing id", arguments: StoreKind.allCases)
+    @Test("submitting the same key again is a duplicate error naming the key and the existing id",
+          arguments: StoreKind.allCases)
     func duplicateKey(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, _ in
             let first = try await store.submit(key: key(1), spec: simpleSpec)

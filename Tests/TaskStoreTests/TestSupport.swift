@@ -172,13 +172,10 @@ final class LogRecorder: Sendable {
             set { metadata[key] = newValue }
         }
 
-        // swiftlint:disable:next function_parameter_count
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-            function: String, line: UInt
-        ) {
-            let all = self.metadata.merging(metadata ?? [:]) { $1 }
-            recorder.record("\(level) \(source) \(message) \(all.sorted { $0.key < $1.key })")
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            let error = event.error.map { " error: \($0)" } ?? ""
+            recorder.record("\(event.level) \(event.source) \(event.message) \(all.sorted { $0.key < $1.key })\(error)")
         }
     }
 }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite("Transitions, events and cancellation")
 struct TransitionTests {
-    @Test("a task's life: conditional transitions set timestamps, pod fields and record events in order", arguments: StoreKind.allCases)
+    @Test("a task's life: conditional transitions set timestamps, pod fields and record events in order",
+          arguments: StoreKind.allCases)
     func lifecycle(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, _ in
             let task = try await store.submit(key: key(1), spec: simpleSpec)
