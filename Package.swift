@@ -56,6 +56,8 @@ var package = Package(
             dependencies: [
                 "JSON", "PodSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,6 +115,7 @@ var package = Package(
         .testTarget(name: "TaskStoreTests", dependencies: ["TaskStore", "TaskPodTesting", "JSON",
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodSchemaTests", dependencies: ["PodSchema", "JSON"]),
+        .testTarget(name: "CompatibilityTests", dependencies: ["TaskPodTesting", "JSON"]),
         .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "TaskPodTesting", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
     ]

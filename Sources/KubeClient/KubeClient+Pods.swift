@@ -121,6 +121,27 @@ extension KubeClient {
         return response.bodyText
     }
 
+    /// Follows a Pod's log: the body streams until the container ends (or the server stops the stream).
+    ///
+    /// - Returns: the response, read chunk by chunk with ``ResponseStream/next()``; dropping it stops following.
+    /// - Throws: ``KubeError`` (e.g. 400 while the container is still waiting to start).
+    public func followPodLog(name: String, namespace: String? = nil, container: String? = nil, limitBytes: Int? = nil) async throws -> ResponseStream {
+        let path = KubeClient.podPath(name: name, namespace: namespace ?? config.namespace) + "/log"
+        var query: [(String, String)] = [("follow", "true")]
+        if let container { query.append(("container", container)) }
+        if let limitBytes { query.append(("limitBytes", String(limitBytes))) }
+        return try await withRetries(.get, path) {
+            try await bucket.acquire()
+            let request = try await makeRequest(.get, path, query: query, accept: "*/*", timeout: nil)
+            let stream = try await engine.stream(request, bufferLimit: 256 << 10)
+            guard (200..<300).contains(stream.head.status) else {
+                let body = try await stream.collect(limit: 64 << 10)
+                throw KubeClient.error(for: stream.head, body: body, request: "GET \(path) (follow)")
+            }
+            return stream
+        }
+    }
+
     /// Watches Pods from `resourceVersion`.
     ///
     /// - Parameters:

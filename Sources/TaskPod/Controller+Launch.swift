@@ -5,28 +5,63 @@ import Logging
 import TaskStore
 
 extension Controller {
-    /// Claims queued tasks up to the free slots and creates their Pods concurrently.
+    /// Claims queued tasks up to the free slots (global `parallelism`, per-DAG and per-namespace limits) and
+    /// creates their Pods concurrently.
     func launchLoop() async {
         var first = true
         while !Task.isCancelled {
             do {
-                let counts = try await store.counts()
-                let busy = (counts[.launched] ?? 0) + (counts[.running] ?? 0) + launches.value
-                let free = configuration.parallelism - busy
-                if free > 0 {
-                    // After a restart, tasks this controller claimed but had not launched are claimed again.
-                    let claimed = try await store.claimQueued(
-                        limit: free, controllerID: configuration.controllerID,
-                        reclaimFrom: first ? [configuration.controllerID] : []
-                    )
-                    first = false
-                    if !claimed.isEmpty { await launch(claimed) }
-                }
+                // After a restart, tasks this controller claimed but had not launched are claimed again.
+                let reclaim: Set<String> = first ? [configuration.controllerID] : []
+                let claimed = try await claimWithinLimits(reclaim: reclaim)
+                first = false
+                if !claimed.isEmpty { await launch(claimed) }
             } catch {
                 logger.warning("launch loop failed; retrying", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: configuration.pollInterval)
         }
+    }
+
+    /// Picks queued tasks that fit every limit, in queue order, and claims them.
+    func claimWithinLimits(reclaim: Set<String>) async throws -> [TaskInstance] {
+        let load = try await store.activeLoad()
+        let free = configuration.parallelism - load.total - launches.value
+        guard free > 0 else { return [] }
+        let limited = configuration.maxActiveTasksPerDag != nil || !configuration.maxActiveTasksByDag.isEmpty
+            || configuration.maxActiveTasksPerNamespace != nil
+        guard limited else {
+            return try await store.claimQueued(limit: free, controllerID: configuration.controllerID, reclaimFrom: reclaim)
+        }
+        var byDag = load.byDag
+        var byNamespace: [String: Int] = [:]
+        for (namespace, count) in load.byNamespace { byNamespace[namespace.isEmpty ? configuration.namespace : namespace, default: 0] += count }
+        var picked: [Int64] = []
+        var waiting: [String: [Int64]] = [:]
+        for task in try await store.claimCandidates(limit: max(free * 8, 256), reclaimFrom: reclaim) {
+            guard picked.count < free else { break }
+            let namespace = task.spec.namespace ?? configuration.namespace
+            if let limit = dagLimit(task.key.dagID), byDag[task.key.dagID, default: 0] >= limit {
+                let why = "Waiting: DAG \(task.key.dagID) has \(limit) live tasks (max_active_tasks \(limit))"
+                if task.reason != why { waiting[why, default: []].append(task.id) }
+                continue
+            }
+            if let limit = configuration.maxActiveTasksPerNamespace, byNamespace[namespace, default: 0] >= limit {
+                let why = "Waiting: namespace \(namespace) has \(limit) live tasks (max_active_tasks_per_namespace \(limit))"
+                if task.reason != why { waiting[why, default: []].append(task.id) }
+                continue
+            }
+            byDag[task.key.dagID, default: 0] += 1
+            byNamespace[namespace, default: 0] += 1
+            picked.append(task.id)
+        }
+        for (why, ids) in waiting { try await store.noteWaiting(ids: ids, reason: why) }
+        guard !picked.isEmpty else { return [] }
+        return try await store.claim(ids: picked, controllerID: configuration.controllerID, reclaimFrom: reclaim)
+    }
+
+    func dagLimit(_ dag: String) -> Int? {
+        configuration.maxActiveTasksByDag[dag] ?? configuration.maxActiveTasksPerDag
     }
 
     func launch(_ tasks: [TaskInstance]) async {
@@ -49,7 +84,7 @@ extension Controller {
         var metadata: Logger.Metadata = ["task.id": "\(task.id)", "task.key": "\(task.key)"]
         let pod: JSONValue
         do {
-            pod = try builder.build(id: task.id, key: task.key, spec: task.spec)
+            pod = try builder.build(id: task.id, key: task.key, spec: task.spec, template: task.spec.podTemplate)
         } catch {
             await fail(task, reason: "InvalidPodOverride: \(error)")
             return

@@ -56,10 +56,12 @@ extension Controller {
 
         switch action {
         case .none:
+            if let pod, pod.phase == .running, task.state == .running { await followLog(of: pod, task: id) }
             return
         case .markRunning(let node):
             _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: node)
             logger.debug("task running", metadata: metadata)
+            if let pod { await followLog(of: pod, task: id) }
         case .finish(let state, let reason):
             guard let pod else { return }
             if task.state != .running, pod.status?.startTime != nil {
@@ -80,8 +82,18 @@ extension Controller {
             try await deletePod(pod)
         case .fail(let reason):
             try await store.appendLog(id: id, Controller.note("task failed: \(reason)"))
-            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            let failed = try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
             logger.warning("task failed", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
+            if failed != nil, reason == "PodLost", configuration.retryLostPods {
+                var next = task.key
+                next.tryNumber += 1
+                do {
+                    let retry = try await store.submit(key: next, spec: task.spec)
+                    try await store.appendLog(id: id, Controller.note("queued try \(next.tryNumber) as task \(retry.id) (retry_lost_pods)"))
+                } catch let error as TaskStoreError where error.code == .duplicate {
+                    // The next try exists already (queued by the scheduler or an earlier pass).
+                }
+            }
         case .cancel:
             if pod != nil || task.state != .queued {
                 do {
@@ -97,25 +109,15 @@ extension Controller {
     }
 
     /// The task log: the controller's lines for the task so far, the Pod's log (capped), and how it ended.
+    /// When the Pod's log cannot be read any more (the Pod is gone), what was followed while it ran is kept.
     func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async -> String {
-        var log = ""
-        if let events = try? await store.events(id: task.id) {
-            for event in events {
-                let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: event.at))
-                var line = "[taskpod \(time)] \(event.from?.rawValue ?? "new") → \(event.to.rawValue)"
-                if let podName = event.podName { line += ", Pod \(podName)" }
-                if let node = event.node { line += ", node \(node)" }
-                if let reason = event.reason { line += " (\(reason))" }
-                log += line + "\n"
-            }
-        }
-        let containers = pod.spec?.containers?.map(\.name) ?? [PodBuilder.baseContainer]
-        let container = containers.contains(PodBuilder.baseContainer) ? PodBuilder.baseContainer : containers.first
+        let ending = Controller.note("Pod \(pod.name) ended \(pod.phase?.rawValue ?? "unknown")\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
         do {
             let text = try await client.podLog(
-                name: pod.name, namespace: pod.namespace, container: container,
+                name: pod.name, namespace: pod.namespace, container: Controller.logContainer(of: pod),
                 limitBytes: configuration.maxLogBytes + 1
             )
+            var log = await lifecycleHeader(task: task)
             if text.utf8.count > configuration.maxLogBytes {
                 log += String(decoding: text.utf8.prefix(configuration.maxLogBytes), as: UTF8.self)
                 log += "\n" + Controller.note("log cut at \(configuration.maxLogBytes) bytes (max_log_bytes)")
@@ -123,12 +125,13 @@ extension Controller {
                 log += text
                 if !text.isEmpty, !text.hasSuffix("\n") { log += "\n" }
             }
+            return log + ending
         } catch {
-            log += Controller.note("the Pod's log could not be read: \(error)")
+            var kept = (try? await store.log(id: task.id)) ?? ""
+            if kept.isEmpty { kept = await lifecycleHeader(task: task) }
+            if !kept.isEmpty, !kept.hasSuffix("\n") { kept += "\n" }
+            return kept + Controller.note("the Pod's log could not be read at the end (\(error)); kept what was followed") + ending
         }
-        let phase = pod.phase?.rawValue ?? "unknown"
-        log += Controller.note("Pod \(pod.name) ended \(phase)\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
-        return log
     }
 
     /// Deletes the Pod of an ended task, or keeps it labelled done, as the policy says.
@@ -163,7 +166,7 @@ extension Controller {
     func failStuckQueued() async throws {
         guard let timeout = configuration.taskQueuedTimeout else { return }
         let cutoff = Date().timeIntervalSince1970 - timeout.seconds
-        for task in try await store.tasks(state: .queued) where task.queuedAt < cutoff {
+        for task in try await store.queuedTasks(queuedBefore: cutoff) {
             if cache.pod(namespace: task.podNamespace ?? task.spec.namespace ?? configuration.namespace, name: PodNaming.podName(for: task.key)) != nil {
                 continue  // its Pod exists; the reconcile records the launch
             }

@@ -26,6 +26,8 @@ public final class Controller: Service, Sendable {
     let cache = PodCache()
     let queue = WorkQueue<Int64>()
     let launches = LaunchCounter()
+    let followed = FollowedLogs()
+    let followRequests = WorkQueue<FollowRequest>()
 
     /// - Throws: ``PodBuildError`` when the configured `pod_template_file` cannot be used.
     public init(configuration: ControllerConfiguration, store: TaskStore, client: KubeClient, logger: Logger) throws {
@@ -50,17 +52,26 @@ public final class Controller: Service, Sendable {
             "controller.id": "\(configuration.controllerID)", "k8s.server": "\(client.config.server)",
             "parallelism": "\(configuration.parallelism)",
         ])
-        let informer = PodInformer(
-            client: client,
-            configuration: PodInformer.Configuration(namespace: configuration.namespace, labelSelector: podSelector),
-            logger: logger
-        ) { [self] event in await self.handle(event) }
+        try await store.registerController(id: configuration.controllerID, host: ProcessInfo.processInfo.hostName)
+        let namespaces = watchedNamespaces
+        let informers = namespaces.enumerated().map { index, namespace in
+            PodInformer(
+                client: client,
+                configuration: PodInformer.Configuration(namespace: namespace, labelSelector: podSelector),
+                logger: logger
+            ) { [self] event in await self.handle(event, informer: index, of: namespaces.count) }
+        }
 
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { try? await informer.run() }
+                for informer in informers {
+                    group.addTask { try? await informer.run() }
+                }
                 group.addTask { await self.launchLoop() }
                 group.addTask { await self.resyncLoop() }
+                group.addTask { await self.heartbeatLoop() }
+                group.addTask { await self.adoptionLoop() }
+                group.addTask { await self.followLoop() }
                 for _ in 0..<max(1, self.configuration.workers) {
                     group.addTask { await self.workLoop() }
                 }
@@ -68,15 +79,20 @@ public final class Controller: Service, Sendable {
                     // Wake the workers when the group is cancelled.
                     try? await Task.sleep(for: .seconds(1_000_000_000))
                     await self.queue.shutdown()
+                    await self.followRequests.shutdown()
                 }
             }
         }
-        logger.info("controller stopped; Pods keep running and are adopted at the next start")
+        // Record the stop outside the cancelled scope so the write is not cancelled with it.
+        let store = self.store
+        let id = configuration.controllerID
+        try? await Task { try await store.markStopped(id: id) }.value
+        logger.info("controller stopped; Pods keep running and are adopted by the next controller")
     }
 
     // MARK: informer events
 
-    func handle(_ event: InformerEvent) async {
+    func handle(_ event: InformerEvent, informer: Int = 0, of informers: Int = 1) async {
         switch event {
         case .added(let pod), .updated(_, let pod):
             cache.upsert(pod)
@@ -85,7 +101,7 @@ public final class Controller: Service, Sendable {
             cache.remove(pod)
             if let id = Controller.taskID(of: pod) { await queue.add(id) }
         case .synced:
-            cache.synced = true
+            cache.markSynced(informer: informer, of: informers)
         }
     }
 

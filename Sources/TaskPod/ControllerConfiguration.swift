@@ -8,8 +8,31 @@ public struct ControllerConfiguration: Sendable {
     public var parallelism: Int = 32
     /// The base Pod (YAML); a built-in minimal Pod when nil.
     public var podTemplateFile: String?
-    /// The image when neither the task nor the template names one.
+    /// The image when the task names none; it wins over the template's.
     public var image: String?
+    /// Watch Pods in these namespaces besides `namespace` (Airflow's `multi_namespace_mode_namespace_list`).
+    public var extraNamespaces: [String] = []
+    /// Watch Pods in every namespace (`multi_namespace_mode`; needs a ClusterRole).
+    public var allNamespaces: Bool = false
+    /// At most this many live tasks per DAG (`max_active_tasks`); a DAG not listed uses `maxActiveTasksPerDag`.
+    public var maxActiveTasksByDag: [String: Int] = [:]
+    /// At most this many live tasks per DAG unless listed in `maxActiveTasksByDag`; nil: no limit.
+    public var maxActiveTasksPerDag: Int?
+    /// At most this many live tasks per namespace; nil: no limit.
+    public var maxActiveTasksPerNamespace: Int?
+    /// How often this controller records that it is alive.
+    public var heartbeatInterval: Duration = .seconds(5)
+    /// A peer silent this long is dead and its Pods are adopted.
+    public var heartbeatTimeout: Duration = .seconds(30)
+    /// How often peers are checked for adoption.
+    public var adoptionInterval: Duration = .seconds(5)
+    /// Treat every other controller as dead at once: set when leader election guarantees this one is the only
+    /// active controller.
+    public var exclusive: Bool = false
+    /// When a task's Pod is lost, queue the task's next try instead of failing it with `PodLost`.
+    public var retryLostPods: Bool = false
+    /// Follow running Pods' logs and store them as they come, so a Pod evicted or deleted keeps its log.
+    public var followLogs: Bool = true
     /// Delete a Pod once its task ended and its log is stored.
     public var deleteWorkerPods: Bool = true
     /// Delete failed Pods too (else they are kept, labelled done, for debugging).

@@ -8,6 +8,7 @@ final class PodCache: Sendable {
         var pods: [String: Pod] = [:]
         var deleted: Set<String> = []
         var synced = false
+        var syncedInformers: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -42,9 +43,15 @@ final class PodCache: Sendable {
         _ = state.withLock { $0.deleted.remove(PodCache.key(namespace: namespace, name: name)) }
     }
 
-    var synced: Bool {
-        get { state.withLock { $0.synced } }
-        set { state.withLock { $0.synced = newValue } }
+    /// True once every informer listed at least once.
+    var synced: Bool { state.withLock { $0.synced } }
+
+    /// Informer `informer` (of `count`) finished a list; the cache is synced once each has.
+    func markSynced(informer: Int, of count: Int) {
+        state.withLock {
+            $0.syncedInformers.insert(informer)
+            if $0.syncedInformers.count >= count { $0.synced = true }
+        }
     }
 
     var allPods: [Pod] { state.withLock { Array($0.pods.values) } }

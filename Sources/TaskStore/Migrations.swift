@@ -68,6 +68,25 @@ enum Migrations {
                 "CREATE INDEX task_events_instance_idx ON task_events (instance_id, id)",
             ]
         },
+        Migration(version: 2, description: "per-task pod templates, the controller registry, adoption indexes") { d in
+            [
+                "ALTER TABLE tasks ADD COLUMN pod_template TEXT",
+                """
+                CREATE TABLE controllers (
+                    id TEXT PRIMARY KEY,
+                    host TEXT,
+                    started_at \(d.timestampType) NOT NULL,
+                    heartbeat_at \(d.timestampType) NOT NULL,
+                    stopped_at \(d.timestampType)
+                )
+                """,
+                // By state, then holder, then id: a controller's live tasks (restart, adoption), the unclaimed queued
+                // tasks in id order (candidates and claims), and the claimed queued share of the active load.
+                "CREATE INDEX tasks_state_controller_idx ON tasks (state, controller_id, id)",
+                // The queued timeout: queued tasks by age.
+                "CREATE INDEX tasks_state_queued_at_idx ON tasks (state, queued_at)",
+            ]
+        },
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

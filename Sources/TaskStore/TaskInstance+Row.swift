@@ -3,8 +3,8 @@ import JSON
 extension TaskInstance {
     /// The `tasks` columns, in the order the store selects them.
     static let columns = """
-        id, dag_id, task_id, run_id, map_index, try_number, command, image, namespace, pod_override, env, \
-        state, reason, pod_name, pod_namespace, controller_id, cancel_requested, \
+        id, dag_id, task_id, run_id, map_index, try_number, command, image, namespace, pod_override, pod_template, \
+        env, state, reason, pod_name, pod_namespace, controller_id, cancel_requested, \
         queued_at, launched_at, running_at, finished_at, updated_at
         """
 
@@ -35,12 +35,12 @@ extension TaskInstance {
             }
             env[name] = value
         }
-        var podOverride: JSONValue?
-        if let overrideJSON = row.optionalString("pod_override") {
+        func json(_ column: String) throws(SQLError) -> JSONValue? {
+            guard let text = row.optionalString(column) else { return nil }
             do {
-                podOverride = try JSONValue(parsing: overrideJSON)
+                return try JSONValue(parsing: text)
             } catch {
-                throw SQLError(kind: .decoding, message: "task \(id) has a pod_override that is not JSON: \(error)")
+                throw SQLError(kind: .decoding, message: "task \(id) has a \(column) that is not JSON: \(error)")
             }
         }
         self.init(
@@ -56,7 +56,8 @@ extension TaskInstance {
                 command: command,
                 image: row.optionalString("image"),
                 namespace: row.optionalString("namespace"),
-                podOverride: podOverride,
+                podOverride: try json("pod_override"),
+                podTemplate: try json("pod_template"),
                 env: env
             ),
             state: state,
@@ -106,6 +107,20 @@ extension TaskEvent {
             controllerID: row.optionalString("controller_id"),
             podName: row.optionalString("pod_name"),
             node: row.optionalString("node")
+        )
+    }
+}
+
+extension ControllerRecord {
+    static let columns = "id, host, started_at, heartbeat_at, stopped_at"
+
+    init(row: SQLRow) throws(SQLError) {
+        self.init(
+            id: try row.string("id"),
+            host: row.optionalString("host"),
+            startedAt: try row.double("started_at"),
+            heartbeatAt: try row.double("heartbeat_at"),
+            stoppedAt: row.optionalDouble("stopped_at")
         )
     }
 }

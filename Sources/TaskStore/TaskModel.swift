@@ -35,6 +35,9 @@ public struct TaskSpec: Sendable, Hashable {
     public var namespace: String?
     /// A partial Pod applied over the generated one.
     public var podOverride: JSONValue?
+    /// The task's own base Pod (a `pod_template_file` read at submit time), used instead of the controller's
+    /// template; nil for the controller's.
+    public var podTemplate: JSONValue?
     /// Extra environment for the `base` container.
     public var env: [String: String]
 
@@ -43,12 +46,14 @@ public struct TaskSpec: Sendable, Hashable {
         image: String? = nil,
         namespace: String? = nil,
         podOverride: JSONValue? = nil,
+        podTemplate: JSONValue? = nil,
         env: [String: String] = [:]
     ) {
         self.command = command
         self.image = image
         self.namespace = namespace
         self.podOverride = podOverride
+        self.podTemplate = podTemplate
         self.env = env
     }
 }
@@ -138,5 +143,46 @@ public struct TaskEvent: Sendable, Hashable {
         self.controllerID = controllerID
         self.podName = podName
         self.node = node
+    }
+}
+
+/// A controller process known to the store: registered at start, kept alive by heartbeats, marked stopped by a
+/// graceful shutdown.
+///
+/// Times are seconds since 1970, by the clock of the process that wrote them.
+public struct ControllerRecord: Sendable, Hashable {
+    public var id: String
+    /// The host the controller runs on, when it said.
+    public var host: String?
+    /// When the controller last registered.
+    public var startedAt: Double
+    /// The controller's last heartbeat (its registration counts as one).
+    public var heartbeatAt: Double
+    /// Set by a graceful shutdown: its peers may adopt its Pods at once. Cleared when it registers again.
+    public var stoppedAt: Double?
+
+    public init(id: String, host: String? = nil, startedAt: Double, heartbeatAt: Double, stoppedAt: Double? = nil) {
+        self.id = id
+        self.host = host
+        self.startedAt = startedAt
+        self.heartbeatAt = heartbeatAt
+        self.stoppedAt = stoppedAt
+    }
+}
+
+/// Live load: the tasks that hold a slot (launched, running, and queued tasks a controller has claimed), in all and
+/// by DAG and namespace, for per-DAG and per-namespace concurrency limits.
+public struct ActiveLoad: Sendable, Hashable {
+    public var total: Int
+    /// By `dag_id`; a DAG without active tasks is absent.
+    public var byDag: [String: Int]
+    /// By the task's `pod_namespace`, else its `namespace`, else "" (the controller's default namespace); a
+    /// namespace without active tasks is absent.
+    public var byNamespace: [String: Int]
+
+    public init(total: Int = 0, byDag: [String: Int] = [:], byNamespace: [String: Int] = [:]) {
+        self.total = total
+        self.byDag = byDag
+        self.byNamespace = byNamespace
     }
 }

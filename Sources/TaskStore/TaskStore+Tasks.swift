@@ -36,13 +36,14 @@ extension TaskStore {
                     rows = try await db.execute(
                         """
                         INSERT INTO tasks (dag_id, task_id, run_id, map_index, try_number, command, image, namespace, \
-                        pod_override, env, state, cancel_requested, queued_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                        pod_override, pod_template, env, state, cancel_requested, queued_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                         RETURNING \(columns)
                         """,
                         .text(key.dagID), .text(key.taskID), .text(key.runID), SQLValue(key.mapIndex),
                         SQLValue(key.tryNumber), .text(spec.commandJSON), SQLValue(spec.image),
-                        SQLValue(spec.namespace), SQLValue(spec.podOverride?.jsonString), .text(spec.envJSON),
+                        SQLValue(spec.namespace), SQLValue(spec.podOverride?.jsonString),
+                        SQLValue(spec.podTemplate?.jsonString), .text(spec.envJSON),
                         .text(TaskState.queued.rawValue), .real(now), .real(now)
                     )
                 } catch let error as SQLError where error.kind == .uniqueViolation {
@@ -114,6 +115,17 @@ extension TaskStore {
                 WHERE state IN (\(SQLDialect.placeholderList(names.count))) ORDER BY id
                 """,
                 names.map { .text($0) }
+            ).map { row throws(SQLError) in try TaskInstance(row: row) }
+        }
+    }
+
+    /// The queued tasks that were queued before `before` (seconds since 1970), ordered by id ascending: the
+    /// candidates for the queued timeout.
+    public func queuedTasks(queuedBefore before: Double) async throws -> [TaskInstance] {
+        try await perform("list the tasks queued for too long in") {
+            try await backend.execute(
+                "SELECT \(TaskInstance.columns) FROM tasks WHERE state = ? AND queued_at < ? ORDER BY id",
+                .text(TaskState.queued.rawValue), .real(before)
             ).map { row throws(SQLError) in try TaskInstance(row: row) }
         }
     }

@@ -92,6 +92,25 @@ extension TaskStore {
         }
     }
 
+    /// Says why queued tasks wait (a limit reached), or clears it with nil: sets `reason` on those of `ids` that
+    /// are still queued, without recording a transition. `taskpod tasks show` displays it.
+    public func noteWaiting(ids: [Int64], reason: String?) async throws {
+        guard !ids.isEmpty else { return }
+        try await perform("note why tasks wait in") {
+            for batch in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                let binds: [SQLValue] = [reason.map { .text($0) } ?? .null, .real(WallClock.now()), .text(TaskState.queued.rawValue)]
+                    + batch.map { .integer($0) }
+                _ = try await backend.execute(
+                    """
+                    UPDATE tasks SET reason = ?, updated_at = ?
+                    WHERE state = ? AND id IN (\(SQLDialect.placeholderList(batch.count)))
+                    """,
+                    binds
+                )
+            }
+        }
+    }
+
     /// The recorded transitions of task `id`, oldest first; empty when there is no such task.
     public func events(id: Int64) async throws -> [TaskEvent] {
         try await perform("read the events of task \(id) from") {

@@ -32,8 +32,42 @@ struct ControllerOptions: ParsableArguments {
     @Option(help: "At most this many bytes of a Pod's log are kept in the task log.")
     var maxLogBytes: Int = 4 << 20
 
+    @Option(help: ArgumentHelp("Also watch and run Pods in these namespaces (comma-separated; multi_namespace_mode_namespace_list).", valueName: "ns,ns"))
+    var namespaces: String?
+
+    @Flag(help: "Watch Pods in every namespace (multi_namespace_mode; needs a ClusterRole).")
+    var allNamespaces = false
+
+    @Option(help: "At most this many live tasks per DAG (max_active_tasks).")
+    var maxActiveTasksPerDag: Int?
+
+    @Option(help: "At most this many live tasks per namespace.")
+    var maxActiveTasksPerNamespace: Int?
+
+    @Option(help: "Fail a task still queued after this many seconds (task_queued_timeout; 0: never).")
+    var taskQueuedTimeout: Int = 600
+
+    @Option(help: "Delete a Pod Pending longer than this many seconds and fail its task (worker_pods_pending_timeout; 0: never).")
+    var workerPodsPendingTimeout: Int = 300
+
+    @Option(help: "Seconds ErrImagePull / ImagePullBackOff may last before the task fails.")
+    var imagePullGrace: Int = 120
+
+    @Option(help: "A peer controller silent this many seconds is dead and its Pods are adopted.")
+    var heartbeatTimeout: Int = 30
+
+    @Option(help: "Follow running Pods' logs into the task log as they come (true|false).")
+    var followLogs: Bool = true
+
+    @Flag(help: "When a task's Pod is lost, queue its next try instead of failing it with PodLost.")
+    var retryLostPods = false
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1, not \(parallelism)") }
+        for (flag, value) in [("--max-active-tasks-per-dag", maxActiveTasksPerDag), ("--max-active-tasks-per-namespace", maxActiveTasksPerNamespace)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, not \(value)") }
+        }
+        guard heartbeatTimeout >= 5 else { throw ValidationError("--heartbeat-timeout must be at least 5 seconds") }
         guard maxLogBytes >= 1024 else { throw ValidationError("--max-log-bytes must be at least 1024") }
     }
 
@@ -46,6 +80,16 @@ struct ControllerOptions: ParsableArguments {
         configuration.deleteWorkerPods = deleteWorkerPods
         configuration.deleteWorkerPodsOnFailure = deleteWorkerPodsOnFailure
         configuration.maxLogBytes = maxLogBytes
+        configuration.extraNamespaces = namespaces.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        configuration.allNamespaces = allNamespaces
+        configuration.maxActiveTasksPerDag = maxActiveTasksPerDag
+        configuration.maxActiveTasksPerNamespace = maxActiveTasksPerNamespace
+        configuration.taskQueuedTimeout = taskQueuedTimeout > 0 ? .seconds(taskQueuedTimeout) : nil
+        configuration.workerPodsPendingTimeout = workerPodsPendingTimeout > 0 ? .seconds(workerPodsPendingTimeout) : nil
+        configuration.imagePullGrace = .seconds(imagePullGrace)
+        configuration.heartbeatTimeout = .seconds(heartbeatTimeout)
+        configuration.followLogs = followLogs
+        configuration.retryLostPods = retryLostPods
         return configuration
     }
 }
@@ -54,7 +98,11 @@ struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controller",
         abstract: "Run the controller: claim queued tasks, create their Pods, follow them, store their logs.",
-        discussion: "It runs until SIGTERM or SIGINT; Pods keep running and the next controller with the same id adopts them."
+        discussion: """
+            It runs until SIGTERM or SIGINT; Pods keep running. The next controller with the same id picks them up; \
+            a controller with another id adopts them once this one's heartbeat lapses (--heartbeat-timeout), or at \
+            once after a graceful stop.
+            """
     )
 
     @OptionGroup var store: StoreOptions
@@ -62,17 +110,48 @@ struct ControllerCommand: AsyncParsableCommand {
     @OptionGroup var options: ControllerOptions
     @OptionGroup var log: LogOptions
 
+    @Flag(help: "Run only while holding a coordination.k8s.io Lease (for two replicas: one active, one standby).")
+    var leaderElect = false
+
+    @Option(help: "The Lease's name.")
+    var leaseName: String = "taskpod-controller"
+
+    @Option(help: "The Lease's namespace (default: the controller's).")
+    var leaseNamespace: String?
+
+    @Option(help: "Seconds a leader's Lease lasts without renewal; the standby takes over after it.")
+    var leaseDuration: Int = 15
+
+    @Option(help: "Client-side requests per second to the API server.")
+    var qps: Double = 50
+
+    @Option(help: "Client-side burst above --qps.")
+    var burst: Int = 100
+
     func run() async throws {
         let logger = log.bootstrap()
         let kubeConfig = try kube.load()
-        let client = KubeClient(config: kubeConfig, logger: logger)
+        let client = KubeClient(config: kubeConfig, logger: logger, pacing: Pacing(qps: qps, burst: burst))
         let taskStore = try await store.open(logger: logger)
-        let controller = try Controller(
-            configuration: options.configuration(defaultNamespace: kubeConfig.namespace),
-            store: taskStore, client: client, logger: logger
-        )
+        var configuration = options.configuration(defaultNamespace: kubeConfig.namespace)
+        configuration.exclusive = leaderElect
+        let controller = try Controller(configuration: configuration, store: taskStore, client: client, logger: logger)
+        let service: any Service
+        if leaderElect {
+            let timing = LeaderElection.Timing(
+                leaseDuration: .seconds(leaseDuration), renewDeadline: .seconds(max(2, leaseDuration * 2 / 3)),
+                retryPeriod: .seconds(max(1, leaseDuration / 7))
+            )
+            let elector = LeaderElector(
+                client: client, name: leaseName, namespace: leaseNamespace ?? configuration.namespace,
+                identity: configuration.controllerID, timing: timing, logger: logger
+            )
+            service = LeaderElectedController(controller: controller, elector: elector)
+        } else {
+            service = controller
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: controller)],
+            services: [.init(service: service)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import KubeClient
 import Logging
+import TaskPod
 import TaskStore
 import YAML
 
@@ -79,6 +80,10 @@ struct TaskOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A partial Pod (JSON or YAML) merged over the generated one, as `kubectl patch --type strategic`.", valueName: "file"))
     var override: String?
 
+    @Option(name: .customLong("pod-template"), help: ArgumentHelp(
+        "The task's own base Pod (a per-task pod_template_file, YAML); replaces the controller's template.", valueName: "file"))
+    var podTemplate: String?
+
     @Option(name: .customLong("env"), help: ArgumentHelp("An environment variable of the base container (repeatable).", valueName: "NAME=VALUE"))
     var env: [String] = []
 
@@ -106,7 +111,16 @@ struct TaskOptions: ParsableArguments {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             environment[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        return TaskSpec(command: command, image: image, namespace: namespace, podOverride: try loadOverride(), env: environment)
+        let template: JSONValue?
+        do {
+            template = try podTemplate.map(PodBuilder.loadTemplate(path:))
+        } catch let error as PodBuildError {
+            throw ValidationError("--pod-template \(podTemplate ?? ""): \(error)")
+        }
+        return TaskSpec(
+            command: command, image: image, namespace: namespace, podOverride: try loadOverride(), podTemplate: template,
+            env: environment
+        )
     }
 
     func loadOverride() throws -> JSONValue? {

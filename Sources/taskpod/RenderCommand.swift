@@ -2,6 +2,7 @@ import ArgumentParser
 import JSON
 import PodSchema
 import TaskPod
+import TaskStore
 import YAML
 
 /// `taskpod render`: the Pod a task would get, or every reason it would be refused, with no cluster.
@@ -23,11 +24,6 @@ struct RenderCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The pod_template_file (YAML, one Pod); the built-in minimal Pod when omitted.", valueName: "file"))
     var template: String?
-
-    @Option(name: .customLong("task-template"),
-            help: ArgumentHelp(
-                "The task's own template (Airflow's per-task pod_template_file); replaces --template.", valueName: "file"))
-    var taskTemplate: String?
 
     @Option(name: .customLong("default-namespace"), help: "The controller's namespace, used when the task names none.")
     var defaultNamespace: String = "default"
@@ -57,10 +53,10 @@ struct RenderCommand: AsyncParsableCommand {
         let pod: JSONValue
         do {
             let base = try template.map(PodBuilder.loadTemplate(path:)) ?? PodBuilder.defaultTemplate
-            let taskBase = try taskTemplate.map(PodBuilder.loadTemplate(path:))
+            let spec = try task.spec()
             let builder = PodBuilder(
                 template: base, defaultNamespace: defaultNamespace, defaultImage: defaultImage, controllerID: controllerID)
-            pod = try builder.build(id: 0, key: task.key, spec: try task.spec(), template: taskBase)
+            pod = try builder.build(id: 0, key: task.key, spec: spec, template: spec.podTemplate)
         } catch let error as PodBuildError {
             throw InvalidPod(problems: error.all)
         }

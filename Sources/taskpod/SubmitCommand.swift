@@ -28,7 +28,7 @@ struct SubmitCommand: AsyncParsableCommand {
         // Refuse what would never make a valid Pod before storing it.
         do {
             let builder = PodBuilder(defaultNamespace: "default", defaultImage: "validation", controllerID: "submit")
-            _ = try builder.build(id: 0, key: task.key, spec: spec)
+            _ = try builder.build(id: 0, key: task.key, spec: spec, template: spec.podTemplate)
         } catch let error as PodBuildError {
             throw ValidationError("the task's Pod would be invalid: \(error)")
         }

@@ -89,7 +89,9 @@ struct PostgresBackendTests {
             _ = await iterator.next()
             let start = ContinuousClock.now
             let extra = Migrations.all + [
-                Migration(version: 2, description: "test column") { _ in ["ALTER TABLE tasks ADD COLUMN extra TEXT"] },
+                Migration(version: Migrations.latestVersion + 1, description: "test column") { _ in
+                    ["ALTER TABLE tasks ADD COLUMN extra TEXT"]
+                },
             ]
             try await Migrations.migrate(other.backend, location: url, logger: quietLogger, migrations: extra)
             let waited = ContinuousClock.now - start
@@ -105,7 +107,8 @@ struct PostgresBackendTests {
             let rows = try await store.backend.execute(
                 """
                 SELECT table_name, column_name, data_type, is_identity FROM information_schema.columns
-                WHERE table_schema = current_schema() AND table_name IN ('tasks', 'task_logs', 'task_events')
+                WHERE table_schema = current_schema()
+                    AND table_name IN ('tasks', 'task_logs', 'task_events', 'controllers')
                 """,
                 []
             )
@@ -122,6 +125,11 @@ struct PostgresBackendTests {
             #expect(types["tasks.finished_at"] == "double precision")
             #expect(types["task_logs.chunk"] == "bytea")
             #expect(types["task_events.at"] == "double precision")
+            #expect(types["tasks.pod_template"] == "text")
+            #expect(types["controllers.id"] == "text")
+            #expect(types["controllers.started_at"] == "double precision")
+            #expect(types["controllers.heartbeat_at"] == "double precision")
+            #expect(types["controllers.stopped_at"] == "double precision")
             #expect(identities == ["tasks.id", "task_events.id"])
 
             // Times keep their fraction of a second.

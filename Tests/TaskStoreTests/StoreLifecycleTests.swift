@@ -1,3 +1,4 @@
+import JSON
 import Testing
 @testable import TaskStore
 
@@ -27,22 +28,23 @@ struct StoreLifecycleTests {
         try await withDatabase(kind) { url in
             let store = try await TaskStore.open(url, logger: quietLogger)
             let backend = store.backend
+            let latest = Migrations.latestVersion
             let extra = Migrations.all + [
-                Migration(version: 2, description: "test column") { _ in
+                Migration(version: latest + 1, description: "test column") { _ in
                     ["ALTER TABLE tasks ADD COLUMN test_extra TEXT"]
                 },
-                Migration(version: 3, description: "test index") { _ in
+                Migration(version: latest + 2, description: "test index") { _ in
                     ["CREATE INDEX tasks_test_extra_idx ON tasks (test_extra)"]
                 },
             ]
             try await Migrations.migrate(backend, location: url, logger: quietLogger, migrations: extra)
             #expect(try await backend.execute("SELECT MAX(version) AS v FROM schema_migrations", [])
-                .first?.optionalInt64("v") == 3)
+                .first?.optionalInt64("v") == Int64(latest + 2))
             _ = try await backend.execute("SELECT test_extra FROM tasks", [])
 
             // A failing migration leaves nothing behind.
             let failing = extra + [
-                Migration(version: 4, description: "half") { _ in
+                Migration(version: latest + 3, description: "half") { _ in
                     ["CREATE TABLE half_done (x INTEGER)", "THIS IS NOT SQL"]
                 },
             ]
@@ -50,10 +52,80 @@ struct StoreLifecycleTests {
                 try await Migrations.migrate(backend, location: url, logger: quietLogger, migrations: failing)
             }
             #expect(try await backend.execute("SELECT MAX(version) AS v FROM schema_migrations", [])
-                .first?.optionalInt64("v") == 3)
+                .first?.optionalInt64("v") == Int64(latest + 2))
             await #expect(throws: (any Error).self) {
                 try await backend.execute("SELECT x FROM half_done", [])
             }
+            try await store.close()
+        }
+    }
+
+    @Test("a store at schema version 1 upgrades in place: its tasks stay, the new columns, table and indexes arrive",
+          arguments: StoreKind.allCases)
+    func upgradeFromVersion1(_ kind: StoreKind) async throws {
+        try await withDatabase(kind) { url in
+            // The store as a taskpod that knew only version 1 left it: a launched task with its events and log.
+            let version1 = try #require(Migrations.all.first { $0.version == 1 })
+            let backend = try await openBackend(url)
+            try await Migrations.migrate(backend, location: url, logger: quietLogger, migrations: [version1])
+            let override: JSONValue = ["metadata": ["labels": ["team": "données"]]]
+            let id = try #require(try await backend.execute(
+                """
+                INSERT INTO tasks (dag_id, task_id, run_id, map_index, try_number, command, image, namespace,
+                                   pod_override, env, state, pod_name, pod_namespace, controller_id, cancel_requested,
+                                   queued_at, launched_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id
+                """,
+                TaskStore.keyBinds(key(1)) + [
+                    .text(#"["echo","hi"]"#), .text("busybox"), .null, .text(override.jsonString), .text(#"{"A":"1"}"#),
+                    .text("launched"), .text("pod-1"), .text("jobs"), .text("old-controller"), .real(100), .real(101),
+                    .real(101),
+                ]
+            ).first).int64("id")
+            try await backend.execute(
+                "INSERT INTO task_events (instance_id, at, from_state, to_state) VALUES (?, 100, NULL, 'queued')",
+                .integer(id)
+            )
+            try await backend.execute(
+                "INSERT INTO task_logs (instance_id, seq, chunk) VALUES (?, 1, ?)",
+                .integer(id), .blob(Array("hi\n".utf8))
+            )
+            await #expect(throws: (any Error).self) { try await backend.execute("SELECT pod_template FROM tasks", []) }
+            try await backend.close()
+
+            let store = try await TaskStore.open(url, logger: quietLogger)
+            let versions = try await store.backend.execute(
+                "SELECT version FROM schema_migrations ORDER BY version", []
+            ).map { $0.optionalInt64("version") }
+            #expect(versions == [1, 2])
+
+            let task = try #require(try await store.task(id: id))
+            #expect(task.key == key(1))
+            #expect(task.spec == TaskSpec(command: ["echo", "hi"], image: "busybox", podOverride: override,
+                                          env: ["A": "1"]))
+            #expect(task.spec.podTemplate == nil)
+            #expect(task.state == .launched && task.podName == "pod-1" && task.podNamespace == "jobs")
+            #expect(task.controllerID == "old-controller" && task.queuedAt == 100 && task.launchedAt == 101)
+            #expect(try await store.events(id: id).map(\.to) == [.queued])
+            #expect(try await store.log(id: id) == "hi\n")
+
+            // The new APIs work on the upgraded store.
+            #expect(try await store.tasks(controllerID: "old-controller", in: [.launched]).map(\.id) == [id])
+            try await store.registerController(id: "new-controller", host: nil)
+            #expect(try await store.reassign(from: "old-controller", to: "new-controller").map(\.id) == [id])
+            let template: JSONValue = ["spec": ["containers": [["name": "base", "image": "python:3.12"]]]]
+            let templated = try await store.submit(key: key(2), spec: TaskSpec(command: ["x"], podTemplate: template))
+            #expect(try await store.task(id: templated.id)?.spec.podTemplate == template)
+
+            let indexSQL = switch kind {
+            case .sqlite: "SELECT name AS index_name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks'"
+            case .postgres: "SELECT indexname AS index_name FROM pg_indexes WHERE tablename = 'tasks'"
+            }
+            let indexes = Set(try await store.backend.execute(indexSQL, []).compactMap {
+                $0.optionalString("index_name")
+            })
+            let expected: Set = ["tasks_state_idx", "tasks_state_controller_idx", "tasks_state_queued_at_idx"]
+            #expect(indexes.isSuperset(of: expected), "\(indexes)")
             try await store.close()
         }
     }

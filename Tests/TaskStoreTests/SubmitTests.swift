@@ -73,6 +73,54 @@ struct SubmitTests {
         }
     }
 
+    @Test("a per-task pod template round-trips: nested JSON, unicode, key order, numbers, nulls, large values",
+          arguments: StoreKind.allCases)
+    func podTemplateRoundTrip(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store, url in
+            let template: JSONValue = [
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": [
+                    "labels": ["équipe": "données", "emoji": "🚀"],
+                    "annotations": ["note": "日本語 \"quoted\" \\ back\\slash\n\ttab", "empty": ""],
+                ],
+                "spec": [
+                    "zeta": 1, "alpha": 2,
+                    "containers": [
+                        [
+                            "name": "base",
+                            "image": "registry.example.com/ml/train:2.0",
+                            "resources": ["limits": ["nvidia.com/gpu": 1, "memory": "16Gi"], "requests": ["cpu": 1.5]],
+                            "volumeMounts": [["name": "data", "mountPath": "/data", "readOnly": true]],
+                        ],
+                        ["name": "sidecar", "args": [], "env": nil],
+                    ],
+                    "volumes": [["name": "data", "emptyDir": [:]]],
+                    "terminationGracePeriodSeconds": -1,
+                    "large": .string(String(repeating: "ä", count: 40_000)),
+                ],
+            ]
+            let spec = TaskSpec(command: ["python", "train.py"], podOverride: ["spec": ["priority": 3]],
+                                podTemplate: template)
+            let submitted = try await store.submit(key: key(1), spec: spec)
+            #expect(submitted.spec == spec)
+            let read = try #require(try await store.task(id: submitted.id))
+            #expect(read.spec.podTemplate == template)
+            #expect(read.spec.podTemplate?.jsonString == template.jsonString, "key order survives")
+            #expect(read.spec.podOverride == spec.podOverride)
+
+            // nil stays nil, a JSON null stays null, and every listing reads the template too.
+            let plain = try await store.submit(key: key(2), spec: simpleSpec)
+            let null = try await store.submit(key: key(3), spec: TaskSpec(command: ["x"], podTemplate: .null))
+            #expect(try await store.task(id: plain.id)?.spec.podTemplate == nil)
+            #expect(try await store.task(id: null.id)?.spec.podTemplate == .null)
+            #expect(try await store.tasks().map(\.spec.podTemplate) == [template, nil, .null])
+            let other = try await TaskStore.open(url, logger: quietLogger)
+            #expect(try await other.claimCandidates(limit: 1).first?.spec == spec)
+            try await other.close()
+        }
+    }
+
     @Test("optional spec fields stay nil, a JSON null override stays null", arguments: StoreKind.allCases)
     func optionalFields(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, _ in

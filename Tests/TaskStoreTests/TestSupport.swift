@@ -73,6 +73,18 @@ func withStore<T>(_ kind: StoreKind, _ body: (TaskStore, _ url: String) async th
     }
 }
 
+/// A bare backend on the database at `url`, with no migration applied: for building stores as older versions left
+/// them.
+func openBackend(_ url: String) async throws -> any SQLBackend {
+    let location = try StoreLocation(parsing: url)
+    switch location {
+    case .postgres(let postgresURL):
+        return try await PostgresBackend.open(postgresURL, logger: quietLogger)
+    case .sqliteFile, .sqliteMemory:
+        return try await SQLiteBackend.open(location, logger: quietLogger)
+    }
+}
+
 /// Runs `body` with the URL of a new database on the test server, dropped afterwards.
 func withPostgresDatabase<T>(_ body: (_ url: String) async throws -> T) async throws -> T {
     let serverURL = try postgresServerURL()

@@ -1,0 +1,143 @@
+import Foundation
+import KubeClient
+import Logging
+import Synchronization
+import TaskStore
+
+/// The tasks whose Pod log is being followed.
+final class FollowedLogs: Sendable {
+    private let ids = Mutex<Set<Int64>>([])
+
+    /// True when `id` was not followed yet (and now is).
+    func start(_ id: Int64) -> Bool { ids.withLock { $0.insert(id).inserted } }
+    func stop(_ id: Int64) { _ = ids.withLock { $0.remove(id) } }
+}
+
+extension Controller {
+    /// Runs a follower for each request, as children of this loop.
+    func followLoop() async {
+        await withDiscardingTaskGroup { group in
+            while let request = await followRequests.next() {
+                await followRequests.done(request)
+                group.addTask { await self.follow(request) }
+            }
+        }
+    }
+
+    /// Asks for `pod`'s log to be followed into task `id`'s log, once.
+    func followLog(of pod: Pod, task id: Int64) async {
+        guard configuration.followLogs, followed.start(id) else { return }
+        await followRequests.add(FollowRequest(taskID: id, namespace: pod.namespace, name: pod.name, container: Controller.logContainer(of: pod)))
+    }
+
+    /// Streams a running Pod's log into the task log: a reader collects the bytes, a writer stores whole lines once
+    /// a second. The first write replaces what is stored (the controller's lines and the log so far, so a
+    /// restarted follower does not repeat itself); later ones append.
+    func follow(_ request: FollowRequest) async {
+        defer { followed.stop(request.taskID) }
+        let metadata: Logger.Metadata = ["task.id": "\(request.taskID)", "pod.name": "\(request.name)"]
+        let buffer = LogBuffer()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    let stream = try await self.client.followPodLog(
+                        name: request.name, namespace: request.namespace, container: request.container,
+                        limitBytes: self.configuration.maxLogBytes
+                    )
+                    while let chunk = try await stream.next() { buffer.append(chunk) }
+                } catch {
+                    self.logger.debug("log follow ended", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                }
+                buffer.finish()
+            }
+            group.addTask {
+                var first = true
+                while true {
+                    let finished = buffer.isFinished
+                    let text = buffer.take(wholeLinesOnly: !finished)
+                    if !text.isEmpty || (first && finished) {
+                        do {
+                            if first {
+                                guard let task = try await self.store.task(id: request.taskID), !task.state.isFinal else { return }
+                                try await self.store.replaceLog(id: request.taskID, await self.lifecycleHeader(task: task) + text)
+                                first = false
+                            } else {
+                                try await self.store.appendLog(id: request.taskID, text)
+                            }
+                        } catch {
+                            self.logger.warning("cannot store a followed log", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                        }
+                    }
+                    if finished { return }
+                    await buffer.waitForData(upTo: .seconds(1))
+                }
+            }
+        }
+    }
+
+    /// The container whose log is the task's: `base`, else the first.
+    static func logContainer(of pod: Pod) -> String? {
+        let containers = pod.spec?.containers?.map(\.name) ?? [PodBuilder.baseContainer]
+        return containers.contains(PodBuilder.baseContainer) ? PodBuilder.baseContainer : containers.first
+    }
+
+    /// The controller's lines for a task so far, one per recorded transition.
+    func lifecycleHeader(task: TaskInstance) async -> String {
+        var log = ""
+        for event in (try? await store.events(id: task.id)) ?? [] {
+            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: event.at))
+            var line = "[taskpod \(time)] \(event.from?.rawValue ?? "new") → \(event.to.rawValue)"
+            if let podName = event.podName { line += ", Pod \(podName)" }
+            if let node = event.node { line += ", node \(node)" }
+            if let reason = event.reason { line += " (\(reason))" }
+            log += line + "\n"
+        }
+        return log
+    }
+}
+
+/// A Pod log to follow.
+struct FollowRequest: Hashable, Sendable {
+    var taskID: Int64
+    var namespace: String
+    var name: String
+    var container: String?
+}
+
+/// Bytes read from a followed log, waiting to be stored.
+final class LogBuffer: Sendable {
+    private struct State {
+        var bytes: [UInt8] = []
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    func append(_ chunk: [UInt8]) { state.withLock { $0.bytes += chunk } }
+    func finish() { state.withLock { $0.finished = true } }
+    var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// The buffered text up to its last newline (or all of it), removed from the buffer.
+    func take(wholeLinesOnly: Bool) -> String {
+        state.withLock { state in
+            let end: Int
+            if wholeLinesOnly {
+                guard let newline = state.bytes.lastIndex(of: 0x0A) else { return "" }
+                end = newline + 1
+            } else {
+                end = state.bytes.count
+            }
+            let text = String(decoding: state.bytes[..<end], as: UTF8.self)
+            state.bytes.removeFirst(end)
+            return text
+        }
+    }
+
+    /// Sleeps up to `limit`, in short steps, returning early once the stream ended.
+    func waitForData(upTo limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, !isFinished {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import JSON
+import KubeClient
+import Logging
+import TaskStore
+
+extension Controller {
+    /// Records now and then that this controller is alive.
+    func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await store.heartbeat(id: configuration.controllerID)
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+        }
+    }
+
+    /// Adopts the Pods and tasks of peers that stopped or whose heartbeat lapsed.
+    func adoptionLoop() async {
+        var finished: Set<String> = []
+        while !Task.isCancelled {
+            do {
+                for peer in try await deadPeers() where !finished.contains(peer) {
+                    let adopted = try await adopt(peer: peer)
+                    if adopted == 0 { finished.insert(peer) }
+                }
+            } catch {
+                logger.warning("adoption pass failed; will retry", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.adoptionInterval)
+        }
+    }
+
+    /// The controllers whose Pods this one should take over.
+    func deadPeers() async throws -> [String] {
+        let now = Date().timeIntervalSince1970
+        return try await store.controllers().filter { peer in
+            peer.id != configuration.controllerID
+                && (configuration.exclusive || peer.stoppedAt != nil || now - peer.heartbeatAt > configuration.heartbeatTimeout.seconds)
+        }.map(\.id)
+    }
+
+    /// Relabels a dead peer's live Pods (only the `airflow-worker` label, in parallel) and moves its tasks to this
+    /// controller. Pods that ended while nobody watched reach the informer as ADDED and are finalized by the
+    /// reconcile; tasks whose Pod is gone are found by it too (`PodLost`). Returns how many Pods and tasks moved.
+    @discardableResult
+    func adopt(peer: String) async throws -> Int {
+        let start = ContinuousClock.now
+        let selector = "airflow-worker=\(PodNaming.safeLabelValue(peer)),\(PodBuilder.doneLabel)!=True"
+        var pods: [Pod] = []
+        for namespace in watchedNamespaces {
+            pods += try await client.listAllPods(namespace: namespace, labelSelector: selector).items
+        }
+        let me = PodNaming.safeLabelValue(configuration.controllerID)
+        let patch: JSONValue = ["metadata": ["labels": ["airflow-worker": .string(me)]]]
+        let limiter = AsyncSemaphore(max(1, configuration.createConcurrency))
+        let relabelled = await withTaskGroup(of: Bool.self) { group -> Int in
+            for pod in pods {
+                group.addTask {
+                    await limiter.withUnit {
+                        do {
+                            _ = try await self.client.patchPod(name: pod.name, namespace: pod.namespace, patch: patch, type: .merge)
+                            return true
+                        } catch let error as KubeError where error.code == .notFound {
+                            return false
+                        } catch {
+                            self.logger.warning("cannot adopt a pod; next pass retries", metadata: [
+                                "pod.name": "\(pod.name)", "error": "\(error)",
+                            ])
+                            return false
+                        }
+                    }
+                }
+            }
+            var count = 0
+            for await ok in group where ok { count += 1 }
+            return count
+        }
+        let moved = try await store.reassign(from: peer, to: configuration.controllerID)
+        for task in moved { await queue.add(task.id) }
+        if relabelled > 0 || !moved.isEmpty {
+            logger.notice("adopted a dead controller's work", metadata: [
+                "controller.peer": "\(peer)", "pods": "\(relabelled)", "tasks": "\(moved.count)",
+                "duration": "\(ContinuousClock.now - start)",
+            ])
+        }
+        return relabelled + moved.count
+    }
+
+    /// The namespaces this controller watches: nil means all.
+    var watchedNamespaces: [String?] {
+        if configuration.allNamespaces { return [nil] }
+        var namespaces = [configuration.namespace]
+        for namespace in configuration.extraNamespaces where !namespaces.contains(namespace) { namespaces.append(namespace) }
+        return namespaces
+    }
+}
