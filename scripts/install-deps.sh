@@ -9,6 +9,8 @@ have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 have_pc libcurl || need+=(libcurl4-openssl-dev)
 have_pc yaml-0.1 || need+=(libyaml-dev)
+# KubeSim --tls makes its throwaway certificates with the openssl command.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # libcurl's pkg-config file must be the OpenSSL flavour's (the GnuTLS one lacks blob support we rely on).
 if have_pc libcurl && ! dpkg -s libcurl4-openssl-dev >/dev/null 2>&1; then need+=(libcurl4-openssl-dev); fi
 

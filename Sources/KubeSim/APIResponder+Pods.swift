@@ -1,53 +1,49 @@
 import Foundation
 import Hummingbird
 import JSON
+import PodSchema
 
 extension APIResponder {
+    /// A stored object and the `Warning` headers (unknown fields dropped) to answer with.
+    typealias Written = (object: JSONValue, warnings: [String])
+
+    /// The patch media types the API server accepts, in its error message's order.
+    static let patchMediaTypes = [
+        "application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml",
+        "application/strategic-merge-patch+json",
+    ]
+
     /// `POST /api/v1/namespaces/{ns}/pods`: the Pod as stored (201).
-    func createPod(namespace: String, body: [UInt8], contentType: String?) throws(APIError) -> JSONValue {
-        if let contentType, !Self.isJSON(contentType) {
-            throw APIError(
-                code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: "
-                    + "application/json", details: nil)
-        }
-        let value: JSONValue
-        do {
-            value = try JSONValue(parsing: body)
-        } catch {
-            throw APIError.badRequest(
-                "the object provided is unrecognized (must be of type Pod): couldn't get version/kind; "
-                    + "json parse error: \(error) (\(Self.summary(body)))")
-        }
-        let pod = try PodDefaults.podForCreate(value, namespace: namespace, now: .now())
-        return try store.create(pod)
+    func createPod(namespace: String, body: [UInt8], contentType: String?, query: QueryParameters) throws(APIError)
+        -> Written
+    {
+        let validation = try FieldValidation(query, optionsKind: "CreateOptions")
+        let value = try Self.podBody(body, contentType: contentType)
+        let (pruned, warnings) = try validation.apply(to: value, strictPrefix: Self.podDecodePrefix)
+        let pod = try PodDefaults.podForCreate(pruned, namespace: namespace, now: .now())
+        return (try store.create(pod), warnings)
     }
 
-    /// `GET` on a Pod collection: a PodList, or a watch with `watch=true`.
-    func listOrWatch(namespace: String?, query: QueryParameters) throws(APIError) -> Response {
-        var filter = PodFilter(namespace: namespace)
-        if let selector = query["labelSelector"] { filter.labels = try LabelSelector(parsing: selector) }
-        if let selector = query["fieldSelector"] { filter.fields = try FieldSelector(parsing: selector) }
-        if try query.bool("watch") == true {
-            return try watch(filter, query: query)
+    /// `PUT` a Pod (its spec and metadata, within what Pod updates allow) or its status; a stale
+    /// `metadata.resourceVersion` is 409 Conflict, none at all an unconditional update.
+    func updatePod(
+        _ key: PodKey, status: Bool, body: [UInt8], contentType: String?, query: QueryParameters
+    ) throws(APIError) -> Written {
+        let validation = try FieldValidation(query, optionsKind: "UpdateOptions")
+        let value = try Self.podBody(body, contentType: contentType)
+        try PodDefaults.checkKind(value)
+        let (pruned, warnings) = try validation.apply(to: value, strictPrefix: Self.podDecodePrefix)
+        let updated = try store.update(key) { old throws(APIError) in
+            if let version = pruned[path: "metadata", "resourceVersion"]?.stringValue, !version.isEmpty,
+                version != old[path: "metadata", "resourceVersion"]?.stringValue
+            {
+                throw APIError.podConflict(key.name)
+            }
+            return try Self.replacing(old, with: pruned, status: status, key: key)
         }
-        let (items, resourceVersion) = store.list(filter)
-        let list: JSONValue = [
-            "kind": "PodList", "apiVersion": "v1",
-            "metadata": ["resourceVersion": .string(String(resourceVersion))],
-            "items": .array(items.map { pod in
-                // Items of a list carry no kind or apiVersion of their own.
-                var item = pod
-                item["kind"] = nil
-                item["apiVersion"] = nil
-                return item
-            }),
-        ]
-        return Self.json(list, code: 200)
+        guard let updated else { throw APIError.podNotFound(key.name) }
+        return (updated, warnings)
     }
-
-    /// `DELETE` a Pod: graceful (deletionTimestamp now, removal once its containers stop) unless it is unscheduled,
-    /// already terminated, or the grace period is 0, which remove it at once, as the API server does.
     func deletePod(_ key: PodKey, query: QueryParameters, body: [UInt8]) throws(APIError) -> JSONValue {
         var options = JSONObject()
         if !body.isEmpty {
@@ -106,10 +102,19 @@ extension APIResponder {
         return pod
     }
 
-    /// `PATCH` a Pod (or its status) with a JSON merge patch.
-    func patchPod(_ key: PodKey, status: Bool, body: [UInt8], contentType: String?) throws(APIError) -> JSONValue {
+    /// `PATCH` a Pod (or its status) with a JSON merge patch or a strategic merge patch.
+    func patchPod(
+        _ key: PodKey, status: Bool, body: [UInt8], contentType: String?, query: QueryParameters
+    ) throws(APIError) -> Written {
         let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/merge-patch+json" else { throw APIError.unsupportedPatchType }
+        let strategic: Bool
+        switch mediaType {
+        case "application/merge-patch+json": strategic = false
+        case "application/strategic-merge-patch+json": strategic = true
+        case "application/json-patch+json": return try jsonPatchPod(key, status: status, body: body, query: query)
+        default: throw APIError.unsupportedPatchType
+        }
+        let validation = try FieldValidation(query, optionsKind: "PatchOptions")
         let patch: JSONValue
         do {
             patch = try JSONValue(parsing: body)
@@ -117,37 +122,88 @@ extension APIResponder {
             throw APIError.badRequest("error decoding patch: \(error)")
         }
         guard case .object = patch else {
-            throw APIError.badRequest("error decoding patch: a merge patch for a Pod must be a JSON object")
+            throw APIError.badRequest(
+                "error decoding patch: json: cannot unmarshal \(patch.kindName) into Go value of type map[string]interface {}")
         }
+        var warnings: [String] = []
         let updated = try store.update(key) { old throws(APIError) in
-            if let version = patch[path: "metadata", "resourceVersion"]?.stringValue,
-                version != old[path: "metadata", "resourceVersion"]?.stringValue
-            {
-                throw APIError.podConflict(key.name)
-            }
-            let merged = MergePatch.apply(patch, to: old)
-            var pod: JSONValue
-            if status {
-                pod = old
-                pod["status"] = merged["status"]
+            let merged: JSONValue
+            if strategic {
+                do throws(StrategicMergeError) {
+                    merged = try StrategicMerge.apply(patch, to: old)
+                } catch {
+                    throw APIError.badRequest(error.description)
+                }
             } else {
-                pod = merged
-                pod["status"] = old["status"]
+                merged = MergePatch.apply(patch, to: old)
             }
-            try Self.checkUpdate(pod, old: old, key: key)
-            for field in ["creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"] {
-                pod[path: "metadata", field] = old[path: "metadata", field]
-            }
-            pod["kind"] = "Pod"
-            pod["apiVersion"] = "v1"
-            return PodDefaults.ordered(pod)
+            return try patched(key, old: old, merged: merged, status: status, validation: validation, warnings: &warnings)
         }
         guard let updated else { throw APIError.podNotFound(key.name) }
-        return updated
+        return (updated, warnings)
     }
 
-    /// What the API server refuses in a Pod update: another name or namespace, a new uid, spec changes
-    /// beyond images, `activeDeadlineSeconds` and tolerations, bad labels or annotations.
+    /// The stored Pod after a patch produced `merged`: the precondition of a `metadata.resourceVersion` in the
+    /// patch, unknown fields, and what the subresource may change.
+    func patched(
+        _ key: PodKey, old: JSONValue, merged: JSONValue, status: Bool, validation: FieldValidation,
+        warnings: inout [String]
+    ) throws(APIError) -> JSONValue {
+        if let version = merged[path: "metadata", "resourceVersion"]?.stringValue,
+            version != old[path: "metadata", "resourceVersion"]?.stringValue
+        {
+            throw APIError.podConflict(key.name)
+        }
+        let (pruned, found) = try validation.apply(to: merged, strictPrefix: "")
+        warnings = found
+        return try Self.replacing(old, with: pruned, status: status, key: key)
+    }
+
+    /// `old` with `new`'s status (the status subresource) or `new`'s metadata and spec (the main resource), as
+    /// an update may change them.
+    static func replacing(_ old: JSONValue, with new: JSONValue, status: Bool, key: PodKey) throws(APIError)
+        -> JSONValue
+    {
+        var pod: JSONValue
+        if status {
+            pod = old
+            pod["status"] = new["status"] ?? .object([:])
+        } else {
+            pod = new
+            pod["status"] = old["status"]
+            if pod[path: "metadata", "namespace"] == nil { pod[path: "metadata", "namespace"] = .string(key.namespace) }
+        }
+        try checkUpdate(pod, old: old, key: key)
+        for field in ["creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"] {
+            pod[path: "metadata", field] = old[path: "metadata", field]
+        }
+        pod[path: "metadata", "uid"] = old[path: "metadata", "uid"]
+        pod["kind"] = "Pod"
+        pod["apiVersion"] = "v1"
+        PodStatus.ordered(&pod)
+        return PodDefaults.ordered(pod)
+    }
+
+    /// What precedes the decoding errors of a Pod body.
+    static let podDecodePrefix = "Pod in version \"v1\" cannot be handled as a Pod: "
+
+    /// The request body as JSON, for a JSON content type.
+    static func podBody(_ body: [UInt8], contentType: String?) throws(APIError) -> JSONValue {
+        if let contentType, !Self.isJSON(contentType) {
+            throw APIError(
+                code: 415, reason: "UnsupportedMediaType",
+                message: "the body of the request was in an unknown format - accepted media types include: "
+                    + "application/json, application/yaml, application/vnd.kubernetes.protobuf", details: nil)
+        }
+        do {
+            return try JSONValue(parsing: body)
+        } catch {
+            throw APIError.badRequest(
+                "the object provided is unrecognized (must be of type Pod): couldn't get version/kind; "
+                    + "json parse error: \(error) (\(Self.summary(body)))")
+        }
+    }
+
     static func checkUpdate(_ pod: JSONValue, old: JSONValue, key: PodKey) throws(APIError) {
         if pod[path: "metadata", "name"]?.stringValue != key.name {
             throw APIError.badRequest(
@@ -196,5 +252,38 @@ extension APIResponder {
     static func summary(_ body: [UInt8]) -> String {
         let text = String(decoding: body.prefix(30), as: UTF8.self)
         return body.count > 30 ? text + " ..." : text
+    }
+}
+
+extension APIResponder {
+    /// `PATCH` with a JSON patch (RFC 6902); a failed `test` is 422 `Invalid`.
+    func jsonPatchPod(_ key: PodKey, status: Bool, body: [UInt8], query: QueryParameters) throws(APIError)
+        -> Written
+    {
+        let validation = try FieldValidation(query, optionsKind: "PatchOptions")
+        let patch: JSONValue
+        do {
+            patch = try JSONValue(parsing: body)
+        } catch {
+            throw APIError.badRequest("error decoding patch: \(error)")
+        }
+        guard case .array = patch else {
+            throw APIError.badRequest("json: cannot unmarshal \(patch.kindName) into Go value of type jsonpatch.Patch")
+        }
+        var warnings: [String] = []
+        let updated = try store.update(key) { old throws(APIError) in
+            let merged: JSONValue
+            do throws(JSONPatch.Failure) {
+                merged = try JSONPatch.apply(patch, to: old)
+            } catch {
+                let cause = FieldError.invalid("patch", .string(patch.jsonString), error.message)
+                throw APIError(
+                    code: 422, reason: "Invalid", message: "\"\" is invalid: \(cause.description)",
+                    details: ["causes": [cause.cause]])
+            }
+            return try patched(key, old: old, merged: merged, status: status, validation: validation, warnings: &warnings)
+        }
+        guard let updated else { throw APIError.podNotFound(key.name) }
+        return (updated, warnings)
     }
 }

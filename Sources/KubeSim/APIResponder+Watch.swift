@@ -7,9 +7,13 @@ extension APIResponder {
     /// Watches without `timeoutSeconds` end after this long, as the API server's default minimum request timeout.
     static let defaultWatchTimeout: Duration = .seconds(1800)
 
+    /// Thrown from a watch's body to cut its connection mid-stream (a dropped watch).
+    struct WatchDropped: Error {}
+
     /// A watch: 200 and a chunked stream of `{"type":…,"object":…}` lines. A too-old resourceVersion is still a
-    /// 200, with one ERROR event (410 Expired) before the stream ends.
-    func watch(_ filter: PodFilter, query: QueryParameters) throws(APIError) -> Response {
+    /// 200, with one ERROR event (410 Expired) before the stream ends. With `table`, each Pod is sent as a Table
+    /// of one row, the column definitions only in the first, as the API server does for `kubectl get -w`.
+    func watch(_ filter: PodFilter, query: QueryParameters, table: TableRequest?) throws(APIError) -> Response {
         var from: Int64?
         if let text = query["resourceVersion"], !text.isEmpty {
             guard let version = Int64(text), version >= 0 else {
@@ -35,9 +39,19 @@ extension APIResponder {
         case .subscribed(let subscription):
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 defer { store.endWatch(subscription.id) }
+                var headersSent = false
+                func line(_ event: WatchEvent) -> String {
+                    guard let table, event.kind == .added || event.kind == .modified || event.kind == .deleted else {
+                        return event.line
+                    }
+                    let metadata: JSONValue = ["resourceVersion": event.object[path: "metadata", "resourceVersion"] ?? ""]
+                    defer { headersSent = true }
+                    let object = table.podTable([event.object], metadata: metadata, headers: !headersSent)
+                    return WatchEvent(kind: event.kind, object: object).line
+                }
                 var batch = ""
                 for event in subscription.initial {
-                    batch += event.line
+                    batch += line(event)
                     if batch.utf8.count >= 64 * 1024 {
                         try await writer.write(ByteBuffer(string: batch))
                         batch = ""
@@ -50,10 +64,11 @@ extension APIResponder {
                         store.endWatch(subscription.id)
                     }
                     for await event in subscription.events {
-                        try await writer.write(ByteBuffer(string: event.line))
+                        try await writer.write(ByteBuffer(string: line(event)))
                     }
                     group.cancelAll()
                 }
+                if store.wasDropped(subscription.id) { throw WatchDropped() }
                 try await writer.finish(nil)
             })
         }

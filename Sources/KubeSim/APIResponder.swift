@@ -4,10 +4,10 @@ import JSON
 import Logging
 import NIOCore
 
-/// The API server's HTTP surface: routes each request by path and method, turns every failure into a `Status`
-/// body, and writes one audit entry per request.
+/// The API server's HTTP surface: routes each request by path and method, authenticates it, injects the
+/// configured faults, turns every failure into a `Status` body, and writes one audit entry per request.
 struct APIResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = KubeSimRequestContext
 
     /// The largest request body the API server takes (3 MiB).
     static let maxBodySize = 3 * 1024 * 1024
@@ -16,57 +16,102 @@ struct APIResponder: HTTPResponder {
     let audit: AuditLog
     let configuration: KubeSimConfiguration
     let listenState: ListenState
+    let faults: FaultInjector
+    let authenticator: Authenticator
     let logger: Logger
 
     /// The path's meaning, before looking at the method.
     enum Route: Equatable {
-        case version, api, apiV1, apis, health
+        case version, api, apiV1, apis, health, coordinationGroup, coordinationV1
+        /// `/openapi/v3`, one of its documents, and `/openapi/v2` (not served: kubectl then uses v3).
+        case openAPIIndex, openAPIDocument(String), openAPIV2
         /// The Pod collection of a namespace, or of all namespaces (`nil`).
         case pods(namespace: String?)
         /// One Pod, or its `log` or `status` subresource.
         case pod(namespace: String, name: String, subresource: String?)
+        case leases(namespace: String?)
+        case lease(namespace: String, name: String)
+        /// KubeSim's control endpoints: `/kubesim/faults` and `/kubesim/audit`.
+        case faults, audit
         case unknown
 
         init(path: String) {
             let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
             switch segments {
-            case ["version"]: self = .version
-            case ["api"]: self = .api
-            case ["api", "v1"]: self = .apiV1
-            case ["apis"]: self = .apis
+            case ["version"], ["version", ""]: self = .version
+            case ["api"], ["api", ""]: self = .api
+            case ["api", "v1"], ["api", "v1", ""]: self = .apiV1
+            case ["apis"], ["apis", ""]: self = .apis
+            case ["apis", "coordination.k8s.io"]: self = .coordinationGroup
+            case ["apis", "coordination.k8s.io", "v1"]: self = .coordinationV1
             case ["healthz"], ["livez"], ["readyz"]: self = .health
+            case ["openapi", "v3"], ["openapi", "v3", ""]: self = .openAPIIndex
+            case ["openapi", "v2"]: self = .openAPIV2
+            case ["kubesim", "faults"]: self = .faults
+            case ["kubesim", "audit"]: self = .audit
             case ["api", "v1", "pods"]: self = .pods(namespace: nil)
+            case ["apis", "coordination.k8s.io", "v1", "leases"]: self = .leases(namespace: nil)
             default:
-                guard segments.count >= 5, segments[0] == "api", segments[1] == "v1", segments[2] == "namespaces",
-                    segments[4] == "pods", !segments[3].isEmpty
-                else {
+                if segments.count > 2, segments[0] == "openapi", segments[1] == "v3" {
+                    self = .openAPIDocument(segments.dropFirst(2).joined(separator: "/"))
+                } else if segments.count >= 5, segments[0] == "api", segments[1] == "v1" {
+                    self = Self.namespaced(Array(segments.dropFirst(2)), resource: "pods")
+                } else if segments.count >= 6, segments[0] == "apis", segments[1] == "coordination.k8s.io",
+                    segments[2] == "v1"
+                {
+                    self = Self.namespaced(Array(segments.dropFirst(3)), resource: "leases")
+                } else {
                     self = .unknown
-                    return
                 }
-                let namespace = segments[3]
-                switch segments.count {
-                case 5: self = .pods(namespace: namespace)
-                case 6 where !segments[5].isEmpty:
-                    self = .pod(namespace: namespace, name: segments[5], subresource: nil)
-                case 7 where !segments[5].isEmpty && (segments[6] == "log" || segments[6] == "status"):
-                    self = .pod(namespace: namespace, name: segments[5], subresource: segments[6])
-                default: self = .unknown
-                }
+            }
+        }
+
+        /// `namespaces/{ns}/{resource}[/{name}[/{subresource}]]`.
+        private static func namespaced(_ segments: [String], resource: String) -> Route {
+            guard segments.count >= 3, segments[0] == "namespaces", !segments[1].isEmpty, segments[2] == resource
+            else { return .unknown }
+            let namespace = segments[1]
+            switch (resource, segments.count) {
+            case ("pods", 3): return .pods(namespace: namespace)
+            case ("pods", 4) where !segments[3].isEmpty:
+                return .pod(namespace: namespace, name: segments[3], subresource: nil)
+            case ("pods", 5) where !segments[3].isEmpty && (segments[4] == "log" || segments[4] == "status"):
+                return .pod(namespace: namespace, name: segments[3], subresource: segments[4])
+            case ("leases", 3): return .leases(namespace: namespace)
+            case ("leases", 4) where !segments[3].isEmpty: return .lease(namespace: namespace, name: segments[3])
+            default: return .unknown
+            }
+        }
+
+        /// The resource for fault rules: `pods`, `leases`, or `nil` for discovery.
+        var resource: String? {
+            switch self {
+            case .pods, .pod: "pods"
+            case .leases, .lease: "leases"
+            default: nil
             }
         }
     }
 
+    /// What a handler answers: the response and the Pod it is about (for the audit entry).
+    typealias Served = (response: Response, pod: String?)
+
     func respond(to request: Request, context: Context) async throws -> Response {
         let route = Route(path: request.uri.path)
         let query = QueryParameters(request.uri.query)
+        if route == .faults || route == .audit {
+            var request = request
+            return await control(&request, route: route)
+        }
         let verb = Self.verb(route: route, method: request.method, query: query)
         var podName: String?
         var namespace: String?
         switch route {
-        case .pods(let routeNamespace): namespace = routeNamespace
+        case .pods(let routeNamespace), .leases(let routeNamespace): namespace = routeNamespace
         case .pod(let routeNamespace, let name, _):
             namespace = routeNamespace
             podName = name
+        case .lease(let routeNamespace, _): namespace = routeNamespace
         default: break
         }
         var requestLogger = logger
@@ -74,14 +119,18 @@ struct APIResponder: HTTPResponder {
         requestLogger[metadataKey: "http.path"] = "\(request.uri.path)"
         if let podName { requestLogger[metadataKey: "pod.name"] = "\(podName)" }
 
-        let response: Response
+        var response: Response
         do {
+            try await gate(request, route: route, verb: verb, context: context)
             (response, podName) = try await handle(request, route: route, query: query, logger: requestLogger)
         } catch {
             requestLogger.debug(
                 "Request failed",
                 metadata: ["k8s.status.code": "\(error.code)", "k8s.status.reason": "\(error.reason)"])
             response = Self.json(error.status, code: error.code)
+            if let retryAfter = error.retryAfter {
+                response.headers[.retryAfter] = String(retryAfter)
+            }
         }
         audit.record(
             verb: verb, path: request.uri.path, code: response.status.code, pod: podName, namespace: namespace)
@@ -89,16 +138,32 @@ struct APIResponder: HTTPResponder {
         return response
     }
 
-    /// The Kubernetes verb of a request, for the audit log and the logger.
+    /// Injected latency, authentication, then injected errors, in the order a request meets them.
+    private func gate(_ request: Request, route: Route, verb: String, context: Context) async throws(APIError) {
+        let delay = faults.delay
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        if !Authenticator.isPublic(request.uri.path) {
+            let authenticated = await authenticator.isAuthenticated(
+                authorization: request.headers[.authorization],
+                certificate: { await context.hasVerifiedClientCertificate() })
+            guard authenticated else { throw APIError.unauthorized }
+        }
+        guard route != .health, route != .version else { return }
+        if case .fail(let code, let retryAfter) = faults.decide(verb: verb, resource: route.resource) {
+            throw APIError.injected(code: code, retryAfter: retryAfter)
+        }
+    }
+
+    /// The Kubernetes verb of a request, for the audit log, the logger and fault rules.
     static func verb(route: Route, method: HTTPRequest.Method, query: QueryParameters) -> String {
         switch (route, method) {
-        case (.pods, .get): (try? query.bool("watch")) == true ? "watch" : "list"
-        case (.pods, .post): "create"
-        case (.pods, .delete): "deletecollection"
-        case (.pod, .get): "get"
-        case (.pod, .put): "update"
-        case (.pod, .patch): "patch"
-        case (.pod, .delete): "delete"
+        case (.pods, .get), (.leases, .get): (try? query.bool("watch")) == true ? "watch" : "list"
+        case (.pods, .post), (.leases, .post): "create"
+        case (.pods, .delete), (.leases, .delete): "deletecollection"
+        case (.pod, .get), (.lease, .get): "get"
+        case (.pod, .put), (.lease, .put): "update"
+        case (.pod, .patch), (.lease, .patch): "patch"
+        case (.pod, .delete), (.lease, .delete): "delete"
         default: method.rawValue.lowercased()
         }
     }
@@ -106,29 +171,63 @@ struct APIResponder: HTTPResponder {
     /// Serves one request; returns the response and the Pod it is about (for the audit entry).
     private func handle(
         _ request: Request, route: Route, query: QueryParameters, logger: Logger
-    ) async throws(APIError) -> (Response, pod: String?) {
+    ) async throws(APIError) -> Served {
         var request = request
+        let accept = request.headers[.accept]
         switch (route, request.method) {
         case (.version, .get): return (Self.json(Discovery.version, code: 200), nil)
-        case (.api, .get): return (Self.json(Discovery.apiVersions(serverAddress: serverAddress), code: 200), nil)
+        case (.api, .get):
+            if Discovery.wantsAggregated(accept) {
+                return (Self.json(Discovery.aggregatedCore, code: 200, contentType: Discovery.aggregatedMediaType), nil)
+            }
+            return (Self.json(Discovery.apiVersions(serverAddress: serverAddress), code: 200), nil)
+        case (.apis, .get):
+            if Discovery.wantsAggregated(accept) {
+                return (
+                    Self.json(Discovery.aggregatedGroups, code: 200, contentType: Discovery.aggregatedMediaType), nil
+                )
+            }
+            return (Self.json(Discovery.groupList, code: 200), nil)
         case (.apiV1, .get): return (Self.json(Discovery.resourceList, code: 200), nil)
-        case (.apis, .get): return (Self.json(Discovery.groupList, code: 200), nil)
+        case (.coordinationGroup, .get): return (Self.json(Discovery.coordination, code: 200), nil)
+        case (.coordinationV1, .get): return (Self.json(Discovery.coordinationResources, code: 200), nil)
         case (.health, .get): return (Self.text("ok", code: 200), nil)
+        case (.openAPIIndex, .get): return (Self.json(OpenAPI.index, code: 200), nil)
+        case (.openAPIDocument(let path), .get):
+            guard let document = OpenAPI.document(at: path) else { throw APIError.notFoundPath }
+            var response = Self.json(document.json, code: 200)
+            if query["hash"] == document.hash {
+                response.headers[.cacheControl] = "public, immutable"
+            }
+            response.headers[.eTag] = "\"\(document.hash)\""
+            return (response, nil)
+        case (.openAPIV2, .get): throw APIError.notFoundPath
 
         case (.pods(let namespace), .get):
-            return (try listOrWatch(namespace: namespace, query: query), nil)
+            return (try listOrWatch(namespace: namespace, query: query, accept: accept), nil)
         case (.pods(let namespace?), .post):
             let body = try await Self.body(of: &request)
-            let created = try createPod(namespace: namespace, body: body, contentType: request.headers[.contentType])
+            let (created, warnings) = try createPod(
+                namespace: namespace, body: body, contentType: request.headers[.contentType], query: query)
             let name = created[path: "metadata", "name"]?.stringValue
             logger.debug("Pod created", metadata: ["pod.name": "\(name ?? "")"])
-            return (Self.json(created, code: 201), name)
+            return (Self.json(created, code: 201, warnings: warnings), name)
 
         case (.pod(let namespace, let name, nil), .get), (.pod(let namespace, let name, "status"), .get):
             guard let pod = store.pod(PodKey(namespace: namespace, name: name)) else {
                 throw APIError.podNotFound(name)
             }
+            if let table = TableRequest(accept: accept, query: query) {
+                let metadata: JSONValue = ["resourceVersion": pod[path: "metadata", "resourceVersion"] ?? ""]
+                return (Self.json(table.podTable([pod], metadata: metadata), code: 200), name)
+            }
             return (Self.json(pod, code: 200), name)
+        case (.pod(let namespace, let name, let subresource), .put) where subresource != "log":
+            let body = try await Self.body(of: &request)
+            let (updated, warnings) = try updatePod(
+                PodKey(namespace: namespace, name: name), status: subresource == "status", body: body,
+                contentType: request.headers[.contentType], query: query)
+            return (Self.json(updated, code: 200, warnings: warnings), name)
         case (.pod(let namespace, let name, nil), .delete):
             let body = try await Self.body(of: &request)
             let deleted = try deletePod(PodKey(namespace: namespace, name: name), query: query, body: body)
@@ -136,12 +235,34 @@ struct APIResponder: HTTPResponder {
             return (Self.json(deleted, code: 200), name)
         case (.pod(let namespace, let name, let subresource), .patch) where subresource != "log":
             let body = try await Self.body(of: &request)
-            let patched = try patchPod(
+            let (patched, warnings) = try patchPod(
                 PodKey(namespace: namespace, name: name), status: subresource == "status", body: body,
-                contentType: request.headers[.contentType])
-            return (Self.json(patched, code: 200), name)
+                contentType: request.headers[.contentType], query: query)
+            return (Self.json(patched, code: 200, warnings: warnings), name)
         case (.pod(let namespace, let name, "log"), .get):
             return (try log(PodKey(namespace: namespace, name: name), query: query), name)
+
+        case (.leases(let namespace), .get):
+            if try query.bool("watch") == true { throw APIError.methodNotAllowed }
+            return (Self.json(try listLeases(namespace: namespace, query: query), code: 200), nil)
+        case (.leases(let namespace?), .post):
+            let body = try await Self.body(of: &request)
+            return (Self.json(try createLease(namespace: namespace, body: body), code: 201), nil)
+        case (.lease(let namespace, let name), .get):
+            guard let lease = store.lease(PodKey(namespace: namespace, name: name)) else {
+                throw APIError.leaseNotFound(name)
+            }
+            return (Self.json(lease, code: 200), nil)
+        case (.lease(let namespace, let name), .put):
+            let body = try await Self.body(of: &request)
+            return (Self.json(try updateLease(PodKey(namespace: namespace, name: name), body: body), code: 200), nil)
+        case (.lease(let namespace, let name), .patch):
+            let body = try await Self.body(of: &request)
+            let patched = try patchLease(
+                PodKey(namespace: namespace, name: name), body: body, contentType: request.headers[.contentType])
+            return (Self.json(patched, code: 200), nil)
+        case (.lease(let namespace, let name), .delete):
+            return (Self.json(try deleteLease(PodKey(namespace: namespace, name: name)), code: 200), nil)
 
         case (.unknown, _):
             throw APIError.notFoundPath
@@ -164,13 +285,20 @@ struct APIResponder: HTTPResponder {
         }
     }
 
-    static func json(_ value: JSONValue, code: Int) -> Response {
+    static func json(
+        _ value: JSONValue, code: Int, contentType: String = "application/json", warnings: [String] = []
+    ) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
+        headers[.contentType] = contentType
         headers[.cacheControl] = "no-cache, private"
+        for warning in warnings {
+            headers.append(HTTPField(name: Self.warningHeader, value: "299 - \(warning.quoted)"))
+        }
         let body = ResponseBody(byteBuffer: ByteBuffer(string: value.jsonString))
         return Response(status: status(code), headers: headers, body: body)
     }
+
+    static let warningHeader = HTTPField.Name("Warning")!
 
     static func text(_ text: String, code: Int) -> Response {
         var headers = HTTPFields()
@@ -182,9 +310,11 @@ struct APIResponder: HTTPResponder {
 
     static func status(_ code: Int) -> HTTPResponse.Status {
         let phrases = [
-            200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-            409: "Conflict", 410: "Gone", 413: "Request Entity Too Large", 415: "Unsupported Media Type",
-            422: "Unprocessable Entity", 500: "Internal Server Error", 503: "Service Unavailable",
+            200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone",
+            413: "Request Entity Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+            504: "Gateway Timeout",
         ]
         return HTTPResponse.Status(code: code, reasonPhrase: phrases[code] ?? "")
     }

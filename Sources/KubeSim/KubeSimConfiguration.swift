@@ -1,9 +1,13 @@
-/// How a ``KubeSim`` listens and how its simulated kubelet moves Pods through their phases.
+/// How a ``KubeSim`` listens (HTTP or HTTPS), who may call it, which faults it injects, and how its simulated
+/// kubelet moves Pods through their phases.
 ///
 /// ```swift
 /// var configuration = KubeSimConfiguration()
 /// configuration.mode = .exec          // really run each Pod's `base` container command
 /// configuration.auditLogPath = "/tmp/kubesim-audit.jsonl"
+/// configuration.tls = true
+/// configuration.authentication.tokens = ["s3cret"]
+/// configuration.faults.errors = [.init(verb: "create", rate: 0.1, code: 503)]
 /// let sim = KubeSim(configuration: configuration, logger: logger)
 /// ```
 public struct KubeSimConfiguration: Sendable {
@@ -27,12 +31,26 @@ public struct KubeSimConfiguration: Sendable {
     public var startDelay: Duration = .milliseconds(100)
     /// How long a container runs in `scripted` mode without a `kubesim.taskpod.io/run-seconds` annotation.
     public var defaultRunTime: Duration = .milliseconds(300)
-    /// How many change events are kept for watches from a resourceVersion; older versions get 410 Expired.
+    /// How many change events are kept for watches from a resourceVersion and for the snapshots of paginated
+    /// lists; older versions (and `continue` tokens) get 410 Expired.
     public var historyWindow: Int = 10_000
     /// How often watches with `allowWatchBookmarks=true` get a BOOKMARK event.
     public var bookmarkInterval: Duration = .seconds(1)
     /// A file to append one JSON line per request to (time, verb, path, code, pod); `nil` for none.
     public var auditLogPath: String? = nil
+    /// How long a list snapshot may have been superseded and its `continue` tokens still be served; older ones
+    /// (and ones whose snapshot left the history) get 410 Expired, as after etcd's compaction.
+    public var continueTTL: Duration = .seconds(300)
+    /// Serve HTTPS with a throwaway CA made at start (see ``KubeSim/certificateAuthorityPEM()``); the kubeconfig
+    /// carries the CA as `certificate-authority-data`.
+    public var tls: Bool = false
+    /// With ``tls``: offer HTTP/2 by ALPN (`h2`, then `http/1.1`).
+    public var http2: Bool = true
+    /// Who may call the API; by default anyone.
+    public var authentication: KubeSimAuthentication = KubeSimAuthentication()
+    /// Faults to inject from the start; change them at run time with ``KubeSim/setFaults(_:)`` or
+    /// `PUT /kubesim/faults`.
+    public var faults: KubeSimFaults = KubeSimFaults()
 
     /// How many events a watch may have waiting for a slow client before its stream is ended.
     var watchBufferLimit: Int = 1_000

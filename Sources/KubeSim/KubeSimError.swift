@@ -3,7 +3,7 @@ public struct KubeSimError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, as an opaque code to compare against.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case listenFailed, auditLogUnavailable, notRunning, invalidNamespace
+            case listenFailed, auditLogUnavailable, notRunning, invalidNamespace, invalidFault, tlsSetupFailed
         }
 
         private let base: Base
@@ -17,6 +17,10 @@ public struct KubeSimError: Error, CustomStringConvertible, Sendable {
         public static let notRunning = Code(.notRunning)
         /// A kubeconfig was asked for a namespace that is not a DNS-1123 label.
         public static let invalidNamespace = Code(.invalidNamespace)
+        /// A fault setting is out of range or malformed.
+        public static let invalidFault = Code(.invalidFault)
+        /// The certificates for HTTPS could not be made (is `openssl` installed?) or loaded.
+        public static let tlsSetupFailed = Code(.tlsSetupFailed)
 
         public var description: String { base.rawValue }
     }

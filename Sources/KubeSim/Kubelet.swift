@@ -112,7 +112,16 @@ struct Kubelet: Sendable {
             store.remove(runtime.key, uid: runtime.uid)
             return
         }
-        if try await sleep(for: configuration.startDelay, orUntilDeletionOf: runtime) != nil {
+        let startDelay = plan.startTime ?? configuration.startDelay
+        if let message = plan.configError {
+            if try await sleep(for: startDelay, orUntilDeletionOf: runtime) == nil {
+                update(runtime) { PodStatus.markConfigError(&$0, message: message) }
+                return try await removeWhenDeleted(runtime)
+            }
+            store.remove(runtime.key, uid: runtime.uid)
+            return
+        }
+        if try await sleep(for: startDelay, orUntilDeletionOf: runtime) != nil {
             store.remove(runtime.key, uid: runtime.uid)
             return
         }

@@ -50,7 +50,7 @@ enum PodDefaults {
         return ordered(pod)
     }
 
-    private static func checkKind(_ body: JSONValue) throws(APIError) {
+    static func checkKind(_ body: JSONValue) throws(APIError) {
         if let apiVersion = body["apiVersion"], apiVersion.stringValue != "v1", apiVersion.stringValue != "" {
             throw APIError.badRequest(
                 "the API version in the data (\(apiVersion.stringValue ?? apiVersion.jsonString)) does not match "
@@ -200,7 +200,7 @@ enum PodDefaults {
         return pod
     }
 
-    private static func reorder(_ value: JSONValue, _ order: [String]) -> JSONValue {
+    static func reorder(_ value: JSONValue, _ order: [String]) -> JSONValue {
         guard let object = value.objectValue else { return value }
         var result = JSONObject()
         for key in order { if let field = object[key] { result[key] = field } }

@@ -2,8 +2,8 @@ import JSON
 
 /// What a Pod's `kubesim.taskpod.io/*` annotations ask of the simulated kubelet.
 ///
-/// Run time, exit code, log and OOM apply in `scripted` mode; unschedulable, image pull errors and eviction in
-/// both modes.
+/// Run time, exit code, log and OOM apply in `scripted` mode; unschedulable, image pull errors, config errors,
+/// start time and eviction in both modes.
 struct PodPlan: Sendable, Equatable {
     static let prefix = "kubesim.taskpod.io/"
 
@@ -14,6 +14,11 @@ struct PodPlan: Sendable, Equatable {
     var imagePullError = false
     var unschedulable = false
     var evictAfter: Duration?
+    /// How long the containers stay in `ContainerCreating` (`start-seconds`); `nil` for the configured delay.
+    var startTime: Duration?
+    /// The message of a `CreateContainerConfigError` (`config-error`: the message, or `true` for a missing
+    /// Secret's).
+    var configError: String?
 
     init(_ pod: JSONValue, defaultRunTime: Duration) {
         let annotations = pod[path: "metadata", "annotations"]?.objectValue ?? [:]
@@ -31,7 +36,13 @@ struct PodPlan: Sendable, Equatable {
         imagePullError = value("image-pull-error") == "true"
         unschedulable = value("unschedulable") == "true"
         evictAfter = value("evict-after-seconds").flatMap(Self.duration)
+        startTime = value("start-seconds").flatMap(Self.duration)
+        if let message = value("config-error"), !message.isEmpty, message != "false" {
+            configError = message == "true" ? Self.defaultConfigError : message
+        }
     }
+
+    static let defaultConfigError = "secret \"kubesim-missing\" not found"
 
     /// Decimal seconds (`1.5`) as a duration; `nil` for anything else or a negative number.
     static func duration(_ text: String) -> Duration? {

@@ -45,6 +45,11 @@ extension PodStatus {
         }
     }
 
+    /// Every container waits on a missing Secret or ConfigMap: `CreateContainerConfigError`, phase Pending.
+    static func markConfigError(_ pod: inout JSONValue, message: String) {
+        setContainerStatuses(&pod) { _ in (waiting("CreateContainerConfigError", message: message), false, false) }
+    }
+
     /// Phase Running, every container running and ready.
     static func markRunning(_ pod: inout JSONValue, podIP: String, containerIDs: [String: String], now: Timestamp) {
         pod[path: "status", "phase"] = "Running"

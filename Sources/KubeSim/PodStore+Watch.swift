@@ -30,9 +30,9 @@ extension PodStore {
         let (start, registered) = state.withLock { state -> (WatchStart, Bool) in
             var initial: [WatchEvent] = []
             if let resourceVersion, resourceVersion > 0 {
-                let oldest = state.history.oldestResourceVersion ?? (state.resourceVersion + 1)
-                if resourceVersion < oldest - 1 {
-                    return (.expired(.expired(requested: resourceVersion, oldestAvailable: oldest - 1)), false)
+                if !state.history.covers(resourceVersion) {
+                    let oldest = state.history.compactedResourceVersion
+                    return (.expired(.expired(requested: resourceVersion, oldestAvailable: oldest)), false)
                 }
                 initial = state.history.events(after: resourceVersion).compactMap { $0.event(for: filter) }
             } else {
@@ -76,6 +76,21 @@ extension PodStore {
             return overflowed
         }
         overflowed.forEach { $0.finish() }
+    }
+
+    /// Ends every open watch abruptly (fault injection): each stream's connection is closed mid-stream.
+    func dropWatches() {
+        let watchers = state.withLock { state -> [Watcher] in
+            state.droppedWatchers.formUnion(state.watchers.keys)
+            defer { state.watchers.removeAll() }
+            return Array(state.watchers.values)
+        }
+        watchers.forEach { $0.finish() }
+    }
+
+    /// Whether the watch was ended by ``dropWatches()``; forgets it.
+    func wasDropped(_ id: Int) -> Bool {
+        state.withLock { $0.droppedWatchers.remove(id) != nil }
     }
 
     var watcherCount: Int { state.withLock { $0.watchers.count } }

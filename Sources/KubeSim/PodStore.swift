@@ -18,9 +18,13 @@ final class PodStore: Sendable {
     struct State: Sendable {
         var resourceVersion: Int64 = 1
         var pods: [PodKey: Record] = [:]
+        /// Leases by namespace and name; they share the resourceVersion counter but have no watch history.
+        var leases: [PodKey: JSONValue] = [:]
         var history: EventHistory
         var watchers: [Int: Watcher] = [:]
         var nextWatcherID = 0
+        /// Watches ended by fault injection: their connections are cut rather than ended cleanly.
+        var droppedWatchers: Set<Int> = []
         var isShutDown = false
     }
 
@@ -50,17 +54,6 @@ final class PodStore: Sendable {
     /// All Pods, in key order.
     func allPods() -> [JSONValue] {
         state.withLock { state in state.pods.keys.sorted().map { state.pods[$0]!.pod } }
-    }
-
-    /// The matching Pods in key order, and the resourceVersion of the list.
-    func list(_ filter: PodFilter) -> (items: [JSONValue], resourceVersion: Int64) {
-        state.withLock { state in
-            let items = state.pods.keys.sorted().compactMap { key -> JSONValue? in
-                guard let pod = state.pods[key]?.pod, filter.matches(pod) else { return nil }
-                return pod
-            }
-            return (items, state.resourceVersion)
-        }
     }
 
     /// Stores a new Pod (already validated and defaulted) and hands it to the kubelet.

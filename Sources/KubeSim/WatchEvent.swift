@@ -31,6 +31,8 @@ struct StoredEvent: Sendable {
     var object: JSONValue
     var previous: JSONValue?
     var resourceVersion: Int64
+    /// When the change was committed: how long the state before it has been superseded.
+    var time: ContinuousClock.Instant = .now
 
     /// What a watcher with `filter` sees of this change, as the API server's watch cache decides it:
     /// a Pod that starts matching is ADDED, one that stops matching is DELETED (its old content, this version).

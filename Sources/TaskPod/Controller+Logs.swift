@@ -56,17 +56,25 @@ extension Controller {
                     let finished = buffer.isFinished
                     let text = buffer.take(wholeLinesOnly: !finished)
                     if !text.isEmpty || (first && finished) {
+                        // Under the task's log gate: once the final log is recorded, the follower writes nothing.
+                        let replace = first
+                        let written: Bool
                         do {
-                            if first {
-                                guard let task = try await self.store.task(id: request.taskID), !task.state.isFinal else { return }
-                                try await self.store.replaceLog(id: request.taskID, await self.lifecycleHeader(task: task) + text)
-                                first = false
-                            } else {
-                                try await self.store.appendLog(id: request.taskID, text)
+                            written = try await self.logGate.withTask(request.taskID) {
+                                guard let task = try await self.store.task(id: request.taskID), !task.state.isFinal else { return false }
+                                if replace {
+                                    try await self.store.replaceLog(id: request.taskID, await self.lifecycleHeader(task: task) + text)
+                                } else {
+                                    try await self.store.appendLog(id: request.taskID, text)
+                                }
+                                return true
                             }
                         } catch {
                             self.logger.warning("cannot store a followed log", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                            written = true
                         }
+                        if !written { return }
+                        first = false
                     }
                     if finished { return }
                     await buffer.waitForData(upTo: .seconds(1))

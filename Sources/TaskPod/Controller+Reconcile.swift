@@ -69,20 +69,29 @@ extension Controller {
                 _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: pod.spec?.nodeName)
             }
             let log = await captureLog(of: pod, task: task, ending: state, reason: reason)
-            try await store.replaceLog(id: id, log)
-            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: state, reason: reason, node: pod.spec?.nodeName)
+            let store = self.store
+            _ = try await logGate.withTask(id) {
+                try await store.replaceLog(id: id, log)
+                return try await store.transition(id: id, from: [.queued, .launched, .running], to: state, reason: reason, node: pod.spec?.nodeName)
+            }
             logger.info("task ended", metadata: metadata.merging(["task.state": "\(state)", "task.reason": "\(reason ?? "")"]) { $1 })
             try await cleanUp(pod, after: state, metadata: metadata)
         case .abandon(let reason):
             guard let pod else { return }
             let log = await captureLog(of: pod, task: task, ending: .failed, reason: reason)
-            try await store.replaceLog(id: id, log)
-            _ = try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            let store = self.store
+            _ = try await logGate.withTask(id) {
+                try await store.replaceLog(id: id, log)
+                return try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            }
             logger.warning("task abandoned", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
             try await deletePod(pod)
         case .fail(let reason):
-            try await store.appendLog(id: id, Controller.note("task failed: \(reason)"))
-            let failed = try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            let store = self.store
+            let failed = try await logGate.withTask(id) {
+                try await store.appendLog(id: id, Controller.note("task failed: \(reason)"))
+                return try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
+            }
             logger.warning("task failed", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
             if failed != nil, reason == "PodLost", configuration.retryLostPods {
                 var next = task.key

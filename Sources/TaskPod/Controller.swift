@@ -27,6 +27,7 @@ public final class Controller: Service, Sendable {
     let queue = WorkQueue<Int64>()
     let launches = LaunchCounter()
     let followed = FollowedLogs()
+    let logGate = TaskLogGate()
     let followRequests = WorkQueue<FollowRequest>()
 
     /// - Throws: ``PodBuildError`` when the configured `pod_template_file` cannot be used.

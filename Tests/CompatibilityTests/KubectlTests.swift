@@ -42,7 +42,7 @@ struct KubectlTests {
     func kubectl(tls: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "kubectl")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path, extraArguments: tls ? ["--tls"] : [])
+        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path, extraArguments: tls ? ["--tls", "--client-certificates", "--kubeconfig-user", "client-certificate"] : [])
         defer { Task { await sim.process.stop() } }
         #expect(sim.baseURL.hasPrefix(tls ? "https://" : "http://"))
         let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
@@ -114,7 +114,9 @@ struct KubectlTests {
     func pythonClient(tls: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "pyclient")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path, extraArguments: tls ? ["--tls"] : [])
+        let sim = try await SimProcess.start(
+            binary: try TaskpodBinary.locate(), directory: directory.path,
+            extraArguments: tls ? ["--tls", "--token", "python-token", "--kubeconfig-user", "token"] : [])
         defer { Task { await sim.process.stop() } }
         let script = """
             import json, sys, urllib.request, ssl

@@ -157,4 +157,44 @@ struct KubeletTests {
             #expect(try await client.get("/api/v1/namespaces/default/pods/pair/log?container=sidecar").text == "")
         }
     }
+
+    @Test func configErrorsAndSlowStarts() async throws {
+        try await withKubeSim { _, client in
+            try await client.createPod("noconfig", annotations: ["kubesim.taskpod.io/config-error": "true"])
+            try await client.createPod(
+                "nokey", annotations: [
+                    "kubesim.taskpod.io/config-error": #"couldn't find key password in Secret default/db"#,
+                ])
+            let created = ContinuousClock.now
+            try await client.createPod(
+                "slow", annotations: ["kubesim.taskpod.io/start-seconds": "0.6", "kubesim.taskpod.io/run-seconds": "0"])
+            let stuck = try await client.waitForPod("noconfig") {
+                $0[path: "status", "containerStatuses"]?.arrayValue?.first?[path: "state", "waiting", "reason"]
+                    == "CreateContainerConfigError"
+            }
+            #expect(stuck.phase == "Pending")
+            #expect(stuck[path: "status", "containerStatuses"]?.arrayValue?.first?[path: "state", "waiting", "message"]
+                == #"secret "kubesim-missing" not found"#)
+            let keyed = try await client.waitForPod("nokey") {
+                $0[path: "status", "containerStatuses"]?.arrayValue?.first?[path: "state", "waiting", "message"]
+                    == #"couldn't find key password in Secret default/db"#
+            }
+            #expect(keyed.phase == "Pending")
+            let log = try await client.get("/api/v1/namespaces/default/pods/noconfig/log")
+            #expect(log.status == 400)
+            #expect(log.json["message"]
+                == #"container "base" in pod "noconfig" is waiting to start: CreateContainerConfigError"#)
+            // ContainerCreating for the annotated time rather than the configured delay, then Running and done.
+            _ = try await client.waitForPod("slow") { $0.phase == "Running" || $0.phase == "Succeeded" }
+            #expect(ContinuousClock.now - created >= .milliseconds(600))
+            _ = try await client.waitForPod("slow") { $0.phase == "Succeeded" }
+            // A stuck Pod is removed at once when deleted.
+            #expect(try await client.delete("/api/v1/namespaces/default/pods/noconfig").status == 200)
+            let deadline = ContinuousClock.now + .seconds(3)
+            while try await client.get("/api/v1/namespaces/default/pods/noconfig").status != 404 {
+                try #require(ContinuousClock.now < deadline, "the stuck pod was not removed")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
 }

@@ -51,19 +51,37 @@ struct HTTPResult: Sendable {
     }
 }
 
-/// A small HTTP client over URLSession for the tests.
+/// A transport other than URLSession (HTTPS with a custom CA, client certificates): see `NIOTransport`.
+protocol RawTransport: Sendable {
+    func request(_ method: String, _ path: String, headers: [(String, String)], body: [UInt8]?) async throws
+        -> HTTPResult
+    func stream(_ path: String, headers: [(String, String)], into stream: WatchStream) -> Task<Void, Never>
+}
+
+/// A small HTTP client for the tests: URLSession for plain HTTP, or a ``RawTransport``.
 struct SimClient: Sendable {
     let baseURL: String
+    /// Sent with every request, e.g. `Authorization`.
+    var headers: [(String, String)] = []
+    var transport: (any RawTransport)? = nil
+
+    init(baseURL: String, headers: [(String, String)] = [], transport: (any RawTransport)? = nil) {
+        self.baseURL = baseURL
+        self.headers = headers
+        self.transport = transport
+    }
 
     func request(
-        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json"
+        _ method: String, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json",
+        headers extra: [(String, String)] = []
     ) async throws -> HTTPResult {
+        var all = headers + extra
+        if body != nil, let contentType { all.append(("Content-Type", contentType)) }
+        if let transport { return try await transport.request(method, path, headers: all, body: body) }
         var request = URLRequest(url: try #require(URL(string: baseURL + path)))
         request.httpMethod = method
-        if let body {
-            request.httpBody = Data(body)
-            if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        }
+        for (name, value) in all { request.setValue(value, forHTTPHeaderField: name) }
+        if let body { request.httpBody = Data(body) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         var headers: [String: String] = [:]
@@ -100,7 +118,7 @@ struct SimClient: Sendable {
 
     /// Polls the Pod until `predicate` holds (at most `timeout`), returning it.
     func waitForPod(
-        _ name: String, namespace: String = "default", timeout: Duration = .seconds(5),
+        _ name: String, namespace: String = "default", timeout: Duration = .seconds(20),
         until predicate: (JSONValue) -> Bool
     ) async throws -> JSONValue {
         let deadline = ContinuousClock.now + timeout
@@ -115,8 +133,13 @@ struct SimClient: Sendable {
         }
     }
 
-    func watch(_ path: String) throws -> WatchStream {
-        try WatchStream(url: #require(URL(string: baseURL + path)))
+    func watch(_ path: String, headers extra: [(String, String)] = []) throws -> WatchStream {
+        if let transport {
+            let stream = WatchStream()
+            stream.attach(transport.stream(path, headers: headers + extra, into: stream))
+            return stream
+        }
+        return try WatchStream(url: #require(URL(string: baseURL + path)), headers: headers + extra)
     }
 }
 
@@ -137,7 +160,8 @@ func pod(
     ]
 }
 
-/// A streaming GET read through a URLSession delegate, split into JSON lines (a watch) or kept as text.
+/// A streaming GET read through a URLSession delegate (or fed by a ``RawTransport``), split into JSON lines (a
+/// watch) or kept as text.
 final class WatchStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private struct State {
         var buffer: [UInt8] = []
@@ -145,29 +169,38 @@ final class WatchStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         var events: [JSONValue] = []
         var finished = false
         var status: Int?
+        var error: (any Error)?
         var session: URLSession?
+        var task: Task<Void, Never>?
     }
 
     private let state = Mutex(State())
 
-    init(url: URL) {
+    /// A stream fed through ``receive(_:)``, ``finish(error:)`` and ``setStatus(_:)``.
+    override init() {
+        super.init()
+    }
+
+    init(url: URL, headers: [(String, String)] = []) {
         super.init()
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         let session = URLSession(configuration: .ephemeral, delegate: self, delegateQueue: queue)
         state.withLock { $0.session = session }
-        session.dataTask(with: url).resume()
+        var request = URLRequest(url: url)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        session.dataTask(with: request).resume()
     }
 
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        state.withLock { $0.status = (response as? HTTPURLResponse)?.statusCode }
-        completionHandler(.allow)
+    func attach(_ task: Task<Void, Never>) {
+        state.withLock { $0.task = task }
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+    func setStatus(_ status: Int) {
+        state.withLock { $0.status = status }
+    }
+
+    func receive(_ data: some Collection<UInt8>) {
         state.withLock { state in
             state.raw.append(contentsOf: data)
             state.buffer.append(contentsOf: data)
@@ -179,16 +212,39 @@ final class WatchStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        state.withLock { $0.finished = true }
+    func finish(error: (any Error)? = nil) {
+        state.withLock { state in
+            state.finished = true
+            state.error = error
+        }
     }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        state.withLock { $0.status = (response as? HTTPURLResponse)?.statusCode }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        receive(data)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        finish(error: error)
+    }
+
+    /// How the stream ended: `nil` for a clean end (or while it runs), else the transport's error (a cut
+    /// connection).
+    var error: (any Error)? { state.withLock { $0.error } }
 
     var status: Int? { state.withLock { $0.status } }
     var isFinished: Bool { state.withLock { $0.finished } }
     var text: String { state.withLock { String(decoding: $0.raw, as: UTF8.self) } }
 
     /// The next event, waiting at most `timeout`; `nil` when the stream ended first.
-    func next(timeout: Duration = .seconds(5)) async throws -> JSONValue? {
+    func next(timeout: Duration = .seconds(15)) async throws -> JSONValue? {
         let deadline = ContinuousClock.now + timeout
         while true {
             let (event, finished) = state.withLock { state -> (JSONValue?, Bool) in
@@ -206,7 +262,7 @@ final class WatchStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     }
 
     /// Skips events until one satisfies `predicate`.
-    func next(timeout: Duration = .seconds(5), where predicate: (JSONValue) -> Bool) async throws -> JSONValue? {
+    func next(timeout: Duration = .seconds(15), where predicate: (JSONValue) -> Bool) async throws -> JSONValue? {
         let deadline = ContinuousClock.now + timeout
         while let event = try await next(timeout: deadline - ContinuousClock.now) {
             if predicate(event) { return event }
@@ -215,7 +271,7 @@ final class WatchStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     }
 
     /// Waits until the server ends the stream.
-    func waitUntilFinished(timeout: Duration = .seconds(5)) async throws {
+    func waitUntilFinished(timeout: Duration = .seconds(15)) async throws {
         let deadline = ContinuousClock.now + timeout
         while !isFinished {
             if ContinuousClock.now > deadline {
@@ -227,7 +283,9 @@ final class WatchStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     }
 
     func cancel() {
-        state.withLock { $0.session }?.invalidateAndCancel()
+        let (session, task) = state.withLock { ($0.session, $0.task) }
+        session?.invalidateAndCancel()
+        task?.cancel()
     }
 }
 

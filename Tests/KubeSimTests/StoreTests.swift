@@ -56,6 +56,46 @@ struct StoreTests {
         #expect(history.events(after: 1).map(\.resourceVersion) == [7, 8, 9])
     }
 
+    @Test func shrinkingTheHistoryCompacts() {
+        var history = EventHistory(capacity: 5)
+        for version in Int64(2)...Int64(6) {
+            history.append(StoredEvent(kind: .added, object: .null, previous: nil, resourceVersion: version))
+        }
+        #expect(history.compactedResourceVersion == 0)
+        #expect(history.covers(1))
+        history.setCapacity(2)
+        #expect(history.count == 2)
+        #expect(history.compactedResourceVersion == 4)
+        #expect(!history.covers(3) && history.covers(4) && history.covers(6))
+        #expect(history.events(after: 4).map(\.resourceVersion) == [5, 6])
+    }
+
+    @Test func continueTokensRoundTrip() throws {
+        let token = ContinueToken(resourceVersion: 42, after: PodKey(namespace: "ns", name: "p-1"))
+        #expect(try ContinueToken(decoding: token.encoded(namespace: "ns"), namespace: "ns") == token)
+        #expect(try ContinueToken(decoding: token.encoded(namespace: nil), namespace: nil) == token)
+        #expect(throws: APIError.self) { try ContinueToken(decoding: "not base64!", namespace: nil) }
+        // A token of an all-namespace list names the namespace: it is no key of a namespaced list.
+        #expect(throws: APIError.self) { try ContinueToken(decoding: token.encoded(namespace: nil), namespace: "ns") }
+    }
+
+    @Test func jsonPatchFollowsRFC6902() throws {
+        let document: JSONValue = ["a": ["b": [1, 2]], "c": "d"]
+        let patch: JSONValue = [
+            ["op": "add", "path": "/a/b/-", "value": 3], ["op": "remove", "path": "/c"],
+            ["op": "copy", "from": "/a/b", "path": "/e"], ["op": "move", "from": "/e", "path": "/f~1g"],
+            ["op": "replace", "path": "/a/b/0", "value": 0], ["op": "test", "path": "/f~1g/2", "value": 3],
+        ]
+        let patched = try JSONPatch.apply(patch, to: document)
+        #expect(patched == ["a": ["b": [0, 2, 3]], "f/g": [1, 2, 3]], "\(patched.jsonString)")
+        #expect(throws: JSONPatch.Failure.self) {
+            try JSONPatch.apply([["op": "test", "path": "/c", "value": "x"]], to: document)
+        }
+        #expect(throws: JSONPatch.Failure.self) {
+            try JSONPatch.apply([["op": "remove", "path": "/missing"]], to: document)
+        }
+    }
+
     @Test func mergePatchFollowsRFC7386() throws {
         let target = try JSONValue(parsing: #"{"a":"b","c":{"d":"e","f":"g"}}"#)
         let patch = try JSONValue(parsing: #"{"a":"z","c":{"f":null}}"#)

@@ -123,7 +123,7 @@ struct WatchTests {
             defer { watch.cancel() }
             try await watch.waitUntilFinished(timeout: .seconds(5))
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(3))
+            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(15))
             #expect(watch.status == 200)
         }
     }
