@@ -47,6 +47,7 @@ func pod(_ name: String) -> JSONValue {
 
 /// Starts `taskpod sim` on a free port and returns the process and a client for it.
 func startSim(_ options: Options, directory: String) async throws -> (Process, KubeClient) {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let kubeconfig = directory + "/kubeconfig"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: options.taskpod)
