@@ -48,6 +48,8 @@ extension Controller {
     @discardableResult
     func adopt(peer: String) async throws -> Int {
         let start = ContinuousClock.now
+        // Tasks first, then Pods: once a relabelled Pod reaches the informer, its task is already ours.
+        let moved = try await store.reassign(from: peer, to: configuration.controllerID)
         let selector = "airflow-worker=\(PodNaming.safeLabelValue(peer)),\(PodBuilder.doneLabel)!=True"
         var pods: [Pod] = []
         for namespace in watchedNamespaces {
@@ -78,7 +80,6 @@ extension Controller {
             for await ok in group where ok { count += 1 }
             return count
         }
-        let moved = try await store.reassign(from: peer, to: configuration.controllerID)
         for task in moved { await queue.add(task.id) }
         if relabelled > 0 || !moved.isEmpty {
             logger.notice("adopted a dead controller's work", metadata: [

@@ -56,7 +56,7 @@ struct FaultTests {
     @Test func throttleStormAnswers429WithRetryAfterForItsDuration() async throws {
         try await withKubeSim(Self.quiet) { sim, client in
             let set = try await client.request(
-                "PUT", "/kubesim/faults", body: Array(#"{"throttle":{"seconds":4,"retryAfterSeconds":2}}"#.utf8))
+                "PUT", "/kubesim/faults", body: Array(#"{"throttle":{"seconds":8,"retryAfterSeconds":2}}"#.utf8))
             #expect(set.status == 200)
             #expect(set.json[path: "throttle", "retryAfterSeconds"] == 2)
             let throttled = try await client.get("/api/v1/namespaces/default/pods")

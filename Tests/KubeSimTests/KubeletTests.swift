@@ -112,7 +112,7 @@ struct KubeletTests {
     }
 
     @Test func logOptions() async throws {
-        try await withKubeSim(fastConfiguration { $0.startDelay = .milliseconds(300) }) { _, client in
+        try await withKubeSim(fastConfiguration { $0.startDelay = .seconds(3) }) { _, client in
             let lines = (1...5).map { "line \($0)" }.joined(separator: "\n")
             try await client.createPod(
                 "talker", annotations: ["kubesim.taskpod.io/log": lines, "kubesim.taskpod.io/run-seconds": "0.5"])

@@ -1,6 +1,6 @@
-import KubeClient
 import Foundation
 import JSON
+import KubeClient
 import Logging
 import TaskStore
 
@@ -54,8 +54,10 @@ public enum AdoptionBenchmark {
             let client = try sim.client(logger: logger)
             for index in 0..<pods {
                 let key = TaskKey(dagID: "adoption", taskID: "t\(index)", runID: "bench")
-                let override: JSONValueAnnotations = ["kubesim.taskpod.io/run-seconds": "3600"]
-                _ = try await store.submit(key: key, spec: override.spec)
+                let spec = TaskSpec(
+                    command: ["chaos-task"],
+                    podOverride: ["metadata": ["annotations": ["kubesim.taskpod.io/run-seconds": "3600"]]])
+                _ = try await store.submit(key: key, spec: spec)
             }
             var settings = ControllerSettings()
             settings.parallelism = pods
@@ -143,20 +145,5 @@ public enum AdoptionBenchmark {
         guard let start = line.range(of: "controller.peer=") else { return String(line) }
         let end = line.range(of: " [TaskPod]")?.lowerBound ?? line.endIndex
         return String(line[start.lowerBound..<max(start.lowerBound, end)])
-    }
-}
-
-/// `kubesim.taskpod.io/*` annotations as a task spec.
-struct JSONValueAnnotations: ExpressibleByDictionaryLiteral {
-    var annotations: [(String, String)]
-
-    init(dictionaryLiteral elements: (String, String)...) {
-        annotations = elements
-    }
-
-    var spec: TaskSpec {
-        var object = JSONObject()
-        for (name, value) in annotations { object[name] = .string(value) }
-        return TaskSpec(command: ["chaos-task"], podOverride: ["metadata": ["annotations": .object(object)]])
     }
 }

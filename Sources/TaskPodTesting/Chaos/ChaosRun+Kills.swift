@@ -65,7 +65,7 @@ extension ChaosRun {
                     if (try? startController(id: id, context)) != nil { restartedAs = id }
                 }
                 state.withLock { state in
-                    state.report.kills.append(KillRecord(
+                    state.report.kills.append(ChaosReport.Kill(
                         at: at, controller: victim.id, progress: done, inFlight: inFlight, restartedAs: restartedAs,
                         status: "\(status)"))
                 }
@@ -121,7 +121,7 @@ extension ChaosRun {
             if await livePods(of: id, context) == 0 {
                 let now = ContinuousClock.now
                 let to = await adopterName(adopter, context)
-                let record = AdoptionRecord(
+                let record = ChaosReport.Adoption(
                     from: id, to: to, pods: pods, secondsFromKill: (now - killedAt).seconds,
                     secondsFromAdopterStart: (now - adopterStart).seconds, reportedPass: reportedAdoption(of: id))
                 state.withLock { $0.report.adoptions.append(record) }

@@ -194,15 +194,3 @@ public final class ChildProcess: Sendable {
 private func sendSignal(_ pid: Int32, _ signal: Int32) -> Int32 {
     kill(pid, signal)
 }
-
-/// A failure of the chaos harness itself (a process that would not start, a run that timed out), as opposed to an
-/// invariant the system under test broke (``ChaosViolation``).
-public struct ChaosError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { message }
-}
