@@ -9,7 +9,7 @@ struct FaultTests {
 
     @Test func latencyDelaysRequests() async throws {
         let configuration = fastConfiguration {
-            $0.faults.latency = .milliseconds(1500)
+            $0.faults.latency = .milliseconds(3000)
             $0.faults.jitter = .milliseconds(50)
         }
         try await withKubeSim(configuration) { _, client in
@@ -17,11 +17,11 @@ struct FaultTests {
             let list = try await client.get("/api/v1/namespaces/default/pods")
             #expect(list.status == 200)
             let elapsed = ContinuousClock.now - start
-            #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(10))
+            #expect(elapsed >= .milliseconds(3000) && elapsed < .seconds(15))
             // The control endpoint is never delayed.
             let control = ContinuousClock.now
-            #expect(try await client.get("/kubesim/faults").json["latencyMilliseconds"] == 1500.0)
-            #expect(ContinuousClock.now - control < .milliseconds(1500))
+            #expect(try await client.get("/kubesim/faults").json["latencyMilliseconds"] == 3000.0)
+            #expect(ContinuousClock.now - control < .milliseconds(2500))
         }
     }
 

@@ -107,7 +107,7 @@ struct KubeletTests {
                 try #require(ContinuousClock.now < deadline, "the pod was not removed after SIGTERM")
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(ContinuousClock.now - start < .seconds(10))
         }
     }
 
