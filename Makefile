@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: all deps build demo test clean bench
+.PHONY: all deps build demo test clean bench chaos
 
 all: build
 
@@ -30,3 +30,12 @@ bench: deps
 	$(SWIFT) build -c release --product taskpod
 	$(SWIFT) build -c release --product ClientBenchmarks
 	./.build/release/ClientBenchmarks --taskpod ./.build/release/taskpod
+
+# The large chaos suite (release build): 500 tasks with 10 kill -9 of the controller on SQLite and on PostgreSQL,
+# the same under API faults and 30 s of downtime, two controllers with leader election, and adoption of up to
+# 5,000 orphaned Pods. CHAOS_FLAGS passes options, e.g. `make chaos CHAOS_FLAGS="--seed 7 --only faults"`.
+CHAOS_FLAGS ?=
+chaos: deps
+	$(SWIFT) build -c release --product taskpod
+	$(SWIFT) build -c release --product ChaosRunner
+	./scripts/run-tests.sh ./.build/release/ChaosRunner --taskpod ./.build/release/taskpod $(CHAOS_FLAGS)

@@ -106,6 +106,11 @@ var package = Package(
             dependencies: ["KubeClient", "JSON", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/ClientBenchmarks"
         ),
+        .executableTarget(
+            name: "ChaosRunner",
+            dependencies: ["TaskPodTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/Chaos"
+        ),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
@@ -121,6 +126,8 @@ var package = Package(
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodSchemaTests", dependencies: ["PodSchema", "JSON"]),
         .testTarget(name: "CompatibilityTests", dependencies: ["TaskPodTesting", "JSON"]),
+        .testTarget(name: "ChaosTests", dependencies: ["TaskPodTesting", "TaskStore", "KubeClient", "JSON",
+                                                     .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "TaskPodTesting", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
     ]

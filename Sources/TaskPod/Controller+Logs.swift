@@ -19,14 +19,23 @@ extension Controller {
         await withDiscardingTaskGroup { group in
             while let request = await followRequests.next() {
                 await followRequests.done(request)
-                group.addTask { await self.follow(request) }
+                group.addTask {
+                    await self.followers.withUnit {
+                        // It may have waited for a unit: a task that ended meanwhile has its final log already.
+                        guard let task = try? await self.store.task(id: request.taskID), !task.state.isFinal else {
+                            self.followed.stop(request.taskID)
+                            return
+                        }
+                        await self.follow(request)
+                    }
+                }
             }
         }
     }
 
     /// Asks for `pod`'s log to be followed into task `id`'s log, once.
     func followLog(of pod: Pod, task id: Int64) async {
-        guard configuration.followLogs, followed.start(id) else { return }
+        guard configuration.followLogs, configuration.maxFollowedLogs > 0, followed.start(id) else { return }
         await followRequests.add(FollowRequest(taskID: id, namespace: pod.namespace, name: pod.name, container: Controller.logContainer(of: pod)))
     }
 

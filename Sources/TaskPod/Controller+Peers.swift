@@ -80,6 +80,11 @@ extension Controller {
             for await ok in group where ok { count += 1 }
             return count
         }
+        // A queued task the peer had claimed goes back to the pool: the launcher claims it again (a Pod the peer
+        // created for it is found by name, 409, and adopted), instead of it waiting for a launch nobody will do.
+        for task in moved where task.state == .queued {
+            try await store.releaseClaim(id: task.id, controllerID: configuration.controllerID)
+        }
         for task in moved { await queue.add(task.id) }
         if relabelled > 0 || !moved.isEmpty {
             logger.notice("adopted a dead controller's work", metadata: [

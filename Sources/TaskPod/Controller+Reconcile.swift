@@ -16,7 +16,7 @@ extension Controller {
 
         if task.state.isFinal {
             // Ended, but its Pod is still here (a crash between recording and cleanup): clean up.
-            if let pod, task.controllerID == configuration.controllerID { try await cleanUp(pod, after: task.state, metadata: metadata) }
+            if let pod { try await cleanUp(pod, after: task.state, metadata: metadata) }
             return
         }
         if task.state == .queued, pod == nil, !task.cancelRequested { return }  // the launcher owns it
@@ -28,7 +28,7 @@ extension Controller {
         if task.cancelRequested {
             action = lifecycle.cancelRequested()
         } else if let pod {
-            let launchedFor = Duration.seconds(Date().timeIntervalSince1970 - (task.launchedAt ?? task.queuedAt))
+            let launchedFor = task.launchedAt.map { Duration.seconds(Date().timeIntervalSince1970 - $0) } ?? .zero
             action = lifecycle.podObserved(pod, launchedFor: launchedFor)
         } else if cache.wasDeleted(namespace: namespace, name: name) {
             action = lifecycle.podGone(deletedWhileRunning: true)
@@ -68,7 +68,7 @@ extension Controller {
                 // It ran between two looks: keep the history whole.
                 _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: pod.spec?.nodeName)
             }
-            let log = await captureLog(of: pod, task: task, ending: state, reason: reason)
+            let log = try await captureLog(of: pod, task: task, ending: state, reason: reason)
             let store = self.store
             _ = try await logGate.withTask(id) {
                 try await store.replaceLog(id: id, log)
@@ -78,7 +78,7 @@ extension Controller {
             try await cleanUp(pod, after: state, metadata: metadata)
         case .abandon(let reason):
             guard let pod else { return }
-            let log = await captureLog(of: pod, task: task, ending: .failed, reason: reason)
+            let log = try await captureLog(of: pod, task: task, ending: .failed, reason: reason)
             let store = self.store
             _ = try await logGate.withTask(id) {
                 try await store.replaceLog(id: id, log)
@@ -119,7 +119,7 @@ extension Controller {
 
     /// The task log: the controller's lines for the task so far, the Pod's log (capped), and how it ended.
     /// When the Pod's log cannot be read any more (the Pod is gone), what was followed while it ran is kept.
-    func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async -> String {
+    func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async throws -> String {
         let ending = Controller.note("Pod \(pod.name) ended \(pod.phase?.rawValue ?? "unknown")\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
         do {
             let text = try await client.podLog(
@@ -135,6 +135,10 @@ extension Controller {
                 if !text.isEmpty, !text.hasSuffix("\n") { log += "\n" }
             }
             return log + ending
+        } catch let error as TransportError {
+            throw error
+        } catch let error as KubeError where error.httpStatus == 429 || error.httpStatus >= 500 {
+            throw error
         } catch {
             var kept = (try? await store.log(id: task.id)) ?? ""
             if kept.isEmpty { kept = await lifecycleHeader(task: task) }

@@ -29,10 +29,15 @@ public final class Controller: Service, Sendable {
     let followed = FollowedLogs()
     let logGate = TaskLogGate()
     let followRequests = WorkQueue<FollowRequest>()
+    /// Bounds the logs followed at once (`maxFollowedLogs`).
+    let followers: AsyncSemaphore
 
-    /// - Throws: ``PodBuildError`` when the configured `pod_template_file` cannot be used.
+    /// - Throws: ``ConfigurationError`` for settings that cannot work; ``PodBuildError`` when the configured
+    ///   `pod_template_file` cannot be used.
     public init(configuration: ControllerConfiguration, store: TaskStore, client: KubeClient, logger: Logger) throws {
+        try configuration.validate()
         self.configuration = configuration
+        self.followers = AsyncSemaphore(max(1, configuration.maxFollowedLogs))
         self.store = store
         self.client = client
         self.logger = logger

@@ -33,6 +33,11 @@ public struct ControllerConfiguration: Sendable {
     public var retryLostPods: Bool = false
     /// Follow running Pods' logs and store them as they come, so a Pod evicted or deleted keeps its log.
     public var followLogs: Bool = true
+    /// At most this many Pod logs are followed at once. Each follow holds a connection to the API server for as
+    /// long as its Pod runs (over HTTP/1.1 one connection each, and the client opens at most 64 per server), so
+    /// the bound leaves room for creates, watches and leases. A Pod not followed still has its log read when it
+    /// ends; it only loses the lines of an eviction or deletion.
+    public var maxFollowedLogs: Int = 32
     /// Delete a Pod once its task ended and its log is stored.
     public var deleteWorkerPods: Bool = true
     /// Delete failed Pods too (else they are kept, labelled done, for debugging).
@@ -60,4 +65,29 @@ public struct ControllerConfiguration: Sendable {
     public init(controllerID: String) {
         self.controllerID = controllerID
     }
+
+    /// Refuses settings the controller cannot run with, naming the setting and the fix.
+    public func validate() throws(ConfigurationError) {
+        func check(_ ok: Bool, _ setting: String, _ message: String) throws(ConfigurationError) {
+            if !ok { throw ConfigurationError(setting: setting, message: message) }
+        }
+        try check(!controllerID.isEmpty, "controllerID", "must not be empty: give every controller a stable id")
+        try check(parallelism >= 1, "parallelism", "must be at least 1, not \(parallelism)")
+        try check(
+            heartbeatTimeout >= heartbeatInterval * 3, "heartbeatTimeout",
+            "must be at least 3 × heartbeatInterval (\(heartbeatInterval.seconds) s), not \(heartbeatTimeout.seconds) s: "
+                + "a shorter one declares a live controller dead after a slow heartbeat and adopts its Pods"
+        )
+        try check(maxFollowedLogs >= 0, "maxFollowedLogs", "must be 0 (follow none) or more, not \(maxFollowedLogs)")
+        try check(createConcurrency >= 1, "createConcurrency", "must be at least 1, not \(createConcurrency)")
+        try check(workers >= 1, "workers", "must be at least 1, not \(workers)")
+        try check(maxLogBytes >= 1024, "maxLogBytes", "must be at least 1024, not \(maxLogBytes)")
+    }
+}
+
+/// A controller setting that cannot work.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var setting: String
+    public var message: String
+    public var description: String { "invalid controller setting \(setting): \(message)" }
 }

@@ -53,11 +53,17 @@ struct ControllerOptions: ParsableArguments {
     @Option(help: "Seconds ErrImagePull / ImagePullBackOff may last before the task fails.")
     var imagePullGrace: Int = 120
 
-    @Option(help: "A peer controller silent this many seconds is dead and its Pods are adopted.")
+    @Option(help: "Seconds between this controller's heartbeats in the store.")
+    var heartbeatInterval: Int = 5
+
+    @Option(help: "A peer controller silent this many seconds is dead and its Pods are adopted (at least 3 heartbeat intervals).")
     var heartbeatTimeout: Int = 30
 
     @Option(help: "Follow running Pods' logs into the task log as they come (true|false).")
     var followLogs: Bool = true
+
+    @Option(help: "At most this many running Pods' logs are followed at once; the others are read when their Pod ends (0: follow none).")
+    var maxFollowedLogs: Int = 32
 
     @Flag(help: "When a task's Pod is lost, queue its next try instead of failing it with PodLost.")
     var retryLostPods = false
@@ -67,7 +73,14 @@ struct ControllerOptions: ParsableArguments {
         for (flag, value) in [("--max-active-tasks-per-dag", maxActiveTasksPerDag), ("--max-active-tasks-per-namespace", maxActiveTasksPerNamespace)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, not \(value)") }
         }
-        guard heartbeatTimeout >= 5 else { throw ValidationError("--heartbeat-timeout must be at least 5 seconds") }
+        guard heartbeatInterval >= 1 else { throw ValidationError("--heartbeat-interval must be at least 1 second, not \(heartbeatInterval)") }
+        guard heartbeatTimeout >= 3 * heartbeatInterval else {
+            throw ValidationError(
+                "--heartbeat-timeout must be at least 3 × --heartbeat-interval (\(3 * heartbeatInterval) s), not \(heartbeatTimeout): "
+                    + "a shorter one declares a live controller dead after one slow heartbeat"
+            )
+        }
+        guard maxFollowedLogs >= 0 else { throw ValidationError("--max-followed-logs must be 0 or more, not \(maxFollowedLogs)") }
         guard maxLogBytes >= 1024 else { throw ValidationError("--max-log-bytes must be at least 1024") }
     }
 
@@ -87,8 +100,10 @@ struct ControllerOptions: ParsableArguments {
         configuration.taskQueuedTimeout = taskQueuedTimeout > 0 ? .seconds(taskQueuedTimeout) : nil
         configuration.workerPodsPendingTimeout = workerPodsPendingTimeout > 0 ? .seconds(workerPodsPendingTimeout) : nil
         configuration.imagePullGrace = .seconds(imagePullGrace)
+        configuration.heartbeatInterval = .seconds(heartbeatInterval)
         configuration.heartbeatTimeout = .seconds(heartbeatTimeout)
         configuration.followLogs = followLogs
+        configuration.maxFollowedLogs = maxFollowedLogs
         configuration.retryLostPods = retryLostPods
         return configuration
     }

@@ -148,7 +148,11 @@ struct KubectlTests {
                     pass
             except ApiException as error:
                 gone = error.status == 410
-            # Survive: relist and watch again from the fresh resourceVersion.
+            # Survive: relist and watch again from the fresh resourceVersion. The q pods keep changing phase in the
+            # background, so widen the history window again first: with 3 events it could expire the relisted version.
+            widen = urllib.request.Request(sys.argv[2] + "/kubesim/faults", data=json.dumps({"historyWindow": 10000}).encode(),
+                                           method="PUT", headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(widen, context=ssl._create_unverified_context())
             relisted = v1.list_namespaced_pod("default")
             after = []
             v1.create_namespaced_pod("default", pod("r0"))
@@ -169,7 +173,7 @@ struct KubectlTests {
                 print(urllib.request.urlopen(request, context=context).status)
                 """, sim.baseURL], in: directory.path)
         #expect(faults.succeeded, "setting the history window: \(faults.output)")
-        let result = try await ExternalTools.run(try ExternalTools.tool("python"), [directory.file("client.py"), sim.kubeconfigPath], in: directory.path)
+        let result = try await ExternalTools.run(try ExternalTools.tool("python"), [directory.file("client.py"), sim.kubeconfigPath, sim.baseURL], in: directory.path)
         #expect(result.succeeded, "\(result.output)")
         let line = result.output.split(separator: "\n").last.map(String.init) ?? ""
         let report = try JSONValue(parsing: line)

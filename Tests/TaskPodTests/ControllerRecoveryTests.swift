@@ -45,6 +45,7 @@ struct ControllerRecoveryTests {
             configuration.pollInterval = .milliseconds(50)
             configuration.resyncInterval = .milliseconds(300)
             configuration.adoptionInterval = .milliseconds(200)
+            configuration.heartbeatInterval = .seconds(1)
             configuration.heartbeatTimeout = .seconds(5)
             configuration.podLostGrace = .milliseconds(100)
             configuration.exclusive = true  // the ghost is dead at once
@@ -153,6 +154,33 @@ struct ControllerRecoveryTests {
             let log = try await store.log(id: task.id)
             #expect(log.contains("first line"))
             #expect(log.contains("second line"))
+        }
+    }
+
+    @Test("at most maxFollowedLogs logs are followed at once; the next one starts when a followed Pod ends")
+    func followedLogsAreBounded() async throws {
+        try await E2E.withController(sim: KubeSimConfiguration(mode: .exec), configure: { $0.maxFollowedLogs = 1 }) { store, sim in
+            var submitted: [Int64] = []
+            for index in 0..<3 {
+                submitted.append(try await store.submit(key: E2E.key("talker-\(index)"), spec: TaskSpec(
+                    command: ["/bin/sh", "-c", "echo line of \(index); sleep 30"])).id)
+            }
+            let ids = submitted
+            @Sendable func followedNow() async throws -> [Int64] {
+                var followed: [Int64] = []
+                for (index, id) in ids.enumerated() where try await store.log(id: id).contains("line of \(index)") { followed.append(id) }
+                return followed
+            }
+            #expect(try await eventually(timeout: .seconds(10)) { try await followedNow().count == 1 })
+            #expect(try await eventually(timeout: .seconds(10)) { try await store.tasks(in: [.running]).count == 3 })
+            // Two seconds more: the other two stay unfollowed while the one follower holds the only slot.
+            try await Task.sleep(for: .seconds(2))
+            let first = try await followedNow()
+            #expect(first.count == 1, "followed: \(first)")
+            // Its Pod ends; its final log is read, and the slot goes to another running task.
+            let name = try #require(try await store.task(id: first[0])?.podName)
+            try await sim.client.deletePod(name: name, gracePeriodSeconds: 0)
+            #expect(try await eventually(timeout: .seconds(10)) { try await followedNow().count == 2 })
         }
     }
 }

@@ -8,7 +8,8 @@ public struct ControllerSettings: Sendable {
     public var pendingTimeout: Int = 8
     /// `--task-queued-timeout`, seconds; 0: never (a task stuck queued shows as stuck, not as `QueuedTimeout`).
     public var taskQueuedTimeout: Int = 0
-    /// `--heartbeat-timeout`, seconds (at least 5).
+    /// `--heartbeat-interval` and `--heartbeat-timeout`, seconds (the timeout at least 3 intervals).
+    public var heartbeatInterval: Int = 1
     public var heartbeatTimeout: Int = 5
     /// `--lease-duration`, seconds, when the run uses leader election.
     public var leaseDuration: Int = 4
@@ -30,7 +31,7 @@ public struct ControllerSettings: Sendable {
             "controller", "--db", database, "--kubeconfig", kubeconfig, "--controller-id", id,
             "--parallelism", "\(parallelism)", "--image-pull-grace", "\(imagePullGrace)",
             "--worker-pods-pending-timeout", "\(pendingTimeout)", "--task-queued-timeout", "\(taskQueuedTimeout)",
-            "--heartbeat-timeout", "\(heartbeatTimeout)", "--log-level", logLevel,
+            "--heartbeat-interval", "\(heartbeatInterval)", "--heartbeat-timeout", "\(heartbeatTimeout)", "--log-level", logLevel,
         ]
         if leaderElection {
             arguments += ["--leader-elect", "--lease-name", leaseName, "--lease-duration", "\(leaseDuration)"]
