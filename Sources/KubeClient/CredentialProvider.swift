@@ -57,7 +57,12 @@ actor ExecCache {
     func credential(_ plugin: ExecPlugin) async throws -> ExecPlugin.Credential {
         if let cached, (cached.expires.map { $0.timeIntervalSinceNow > 10 } ?? true) { return cached }
         if let running { return try await running.value }
-        let task = Task.detached { try plugin.run() }
+        // The plugin blocks while it runs: on a thread of its own, never on the cooperative pool.
+        let task = Task {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread { continuation.resume(with: Result { try plugin.run() }) }.start()
+            }
+        }
         running = task
         defer { running = nil }
         let credential = try await task.value

@@ -25,6 +25,9 @@ extension KubeSim {
             onServerRunning: onServerRunning, logger: logger)
     }
 
+    /// How long connections may drain after a graceful shutdown before they are closed.
+    static let shutdownDrain: Duration = .seconds(2)
+
     private enum ServeEnd: Sendable {
         case stopped
         case downtime(Duration)
@@ -47,6 +50,13 @@ extension KubeSim {
                     // Let the response to the request that asked for the downtime go out first.
                     try? await Task.sleep(for: .milliseconds(50))
                     return .downtime(downtime)
+                }
+                group.addTask {
+                    // On shutdown, connections get a short drain; a client that keeps an idle connection open (as
+                    // HTTP/2 clients do) must not hold the server up for ever.
+                    do { try await gracefulShutdown() } catch { return .cancelled }
+                    try? await Task.sleep(for: Self.shutdownDrain)
+                    return .stopped
                 }
                 let first = try await group.next() ?? .stopped
                 if case .downtime = first { store.dropWatches() }

@@ -60,7 +60,9 @@ public func withKubeSim<T: Sendable>(
         _ = try await sim.waitUntilListening()
         let path = directory.file("kubeconfig")
         try await sim.kubeconfig(namespace: namespace).write(toFile: path, atomically: true, encoding: .utf8)
-        let client = KubeClient(config: try KubeConfig.load(path: path), logger: Logger.test("client"))
+        // A transport of its own, shut down before the server so that no idle connection holds up its drain.
+        let engine = CurlEngine()
+        let client = KubeClient(config: try KubeConfig.load(path: path), logger: Logger.test("client"), engine: engine)
         let running = RunningSim(sim: sim, kubeconfigPath: path, client: client, directory: directory)
         let result: Result<T, any Error>
         do {
@@ -68,6 +70,7 @@ public func withKubeSim<T: Sendable>(
         } catch {
             result = .failure(error)
         }
+        await engine.shutdown()
         await services.triggerGracefulShutdown()
         try await group.waitForAll()
         return try result.get()

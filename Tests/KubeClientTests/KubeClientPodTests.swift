@@ -19,6 +19,30 @@ struct KubeClientPodTests {
         ]
     }
 
+    @Test("shutting a transport down ends its open watch and fails later requests at once")
+    func engineShutdown() async throws {
+        try await withKubeSim { sim in
+            let engine = CurlEngine()
+            let client = KubeClient(config: sim.client.config, logger: .test(), engine: engine)
+            let watch = try await client.watchPods(namespace: "default", timeoutSeconds: 60)
+            let reader = Task { () -> (any Error)? in
+                do {
+                    for try await _ in watch {}
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            await engine.shutdown()
+            let ended = await reader.value
+            #expect((ended as? TransportError)?.code == .cancelled, "the watch ended with \(String(describing: ended))")
+            let start = ContinuousClock.now
+            await #expect(throws: TransportError.self) { _ = try await client.listPods(namespace: "default") }
+            #expect(ContinuousClock.now - start < .seconds(1), "no retries after shutdown")
+            await engine.shutdown()  // idempotent
+        }
+    }
+
     @Test("create, get, list by label, delete; 404 and 409 come back as typed errors")
     func crud() async throws {
         try await withKubeSim { sim in

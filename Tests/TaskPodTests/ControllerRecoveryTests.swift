@@ -102,11 +102,14 @@ struct ControllerRecoveryTests {
     func queuedTimeout() async throws {
         try await E2E.withController(sim: KubeSimConfiguration(mode: .scripted), configure: {
             $0.parallelism = 1
-            $0.taskQueuedTimeout = .seconds(3)
+            // Wide enough that a loaded machine still launches the first task in time; the second waits past it.
+            $0.taskQueuedTimeout = .seconds(5)
         }) { store, _ in
             let slow = try await store.submit(key: E2E.key("slow"), spec: TaskSpec(
-                command: ["x"], podOverride: Self.annotated(["kubesim.taskpod.io/run-seconds": "6"])))
-            #expect(try await eventually { try await store.task(id: slow.id)?.state != .queued })
+                command: ["x"], podOverride: Self.annotated(["kubesim.taskpod.io/run-seconds": "9"])))
+            #expect(try await eventually(timeout: .seconds(5)) {
+                [.launched, .running].contains(try await store.task(id: slow.id)?.state)
+            })
             let waiting = try await store.submit(key: E2E.key("waiting"), spec: TaskSpec(command: ["x"]))
             let ended = try await E2E.waitForFinal(store, ids: [slow.id, waiting.id])
             #expect(ended[0].state == .success, "\(ended[0].reason ?? "")")

@@ -90,8 +90,12 @@ public struct ExecPlugin: Sendable, Hashable {
         } catch {
             throw KubeConfigError("exec credential plugin \(command) (from \(kubeconfig)) cannot be started: \(error.localizedDescription)")
         }
+        // stderr is drained beside stdout, so a chatty plugin cannot fill its pipe and stall.
+        let errorRead = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        DispatchQueue.global().async(group: errorRead) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
         let outputData = readAll(output, process: process, timeout: timeout)
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        errorRead.wait()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let detail = String(decoding: errorData.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

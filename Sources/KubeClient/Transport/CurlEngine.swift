@@ -15,6 +15,8 @@ public final class CurlEngine: Sendable {
         case add(CurlTransfer)
         case cancel(CurlTransfer)
         case unpause(CurlTransfer)
+        /// Ends every transfer, closes every connection and stops the thread; resumes the continuation after.
+        case shutdown(CheckedContinuation<Void, Never>?)
     }
 
     private struct MultiHandle: @unchecked Sendable {
@@ -28,7 +30,9 @@ public final class CurlEngine: Sendable {
         curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
 
-    init() {
+    /// A transport of its own (one thread, its own connections); most callers share ``shared``. Stop it with
+    /// ``shutdown()``, or let it go: dropping the last reference stops it too.
+    public init() {
         _ = CurlEngine.globalInit
         guard let pointer = curl_multi_init() else { fatalError("curl_multi_init failed") }
         multi = MultiHandle(pointer: pointer)
@@ -43,9 +47,37 @@ public final class CurlEngine: Sendable {
         thread.start()
     }
 
+    /// Hands a command to the curl thread. After shutdown, a new transfer fails at once and the rest is moot.
     func submit(_ command: Command) {
-        commands.pending.withLock { $0.append(command) }
-        curl_multi_wakeup(multi.pointer)
+        let accepted = commands.pending.withLock { queue in
+            guard !queue.closed else { return false }
+            queue.commands.append(command)
+            if case .shutdown = command { queue.closed = true }
+            return true
+        }
+        if accepted {
+            curl_multi_wakeup(multi.pointer)
+        } else {
+            switch command {
+            case .add(let transfer):
+                transfer.complete(error: TransportError(code: .cancelled, message: "the client was shut down", request: transfer.label))
+            case .shutdown(let continuation):
+                continuation?.resume()
+            case .cancel, .unpause:
+                break
+            }
+        }
+    }
+
+    /// Ends every transfer (they fail as cancelled), closes every connection and stops the curl thread.
+    /// Requests made afterwards fail at once. Idempotent.
+    public func shutdown() async {
+        await withCheckedContinuation { continuation in submit(.shutdown(continuation)) }
+    }
+
+    deinit {
+        // Only the thread and its queue are left: stop them and close the connections.
+        submit(.shutdown(nil))
     }
 
     func start(_ transfer: CurlTransfer) { submit(.add(transfer)) }
@@ -75,7 +107,13 @@ public final class CurlEngine: Sendable {
 
 /// The commands Swift tasks hand to the curl thread.
 final class CommandQueue: Sendable {
-    let pending = Mutex<[CurlEngine.Command]>([])
+    struct Pending {
+        var commands: [CurlEngine.Command] = []
+        /// Set once a shutdown is queued: nothing more is accepted.
+        var closed = false
+    }
+
+    let pending = Mutex(Pending())
 }
 
 /// Cancels its transfer when the last reference to the response goes away.

@@ -18,20 +18,38 @@ struct CurlLoop {
     mutating func run() {
         var running: Int32 = 0
         while true {
-            let pending = commands.pending.withLock { commands in
-                let pending = commands
-                commands.removeAll(keepingCapacity: true)
+            let pending = commands.pending.withLock { queue in
+                let pending = queue.commands
+                queue.commands.removeAll(keepingCapacity: true)
                 return pending
             }
-            for command in pending { handle(command) }
+            for command in pending {
+                if case .shutdown(let continuation) = command {
+                    stop()
+                    continuation?.resume()
+                    return
+                }
+                handle(command)
+            }
             curl_multi_perform(multi, &running)
             drainMessages()
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
     }
 
+    /// Fails every transfer still in flight and closes the multi handle with its connections.
+    private mutating func stop() {
+        for easy in Array(active.keys) {
+            let label = active[easy]?.label ?? ""
+            finish(easy: easy, error: TransportError(code: .cancelled, message: "the client was shut down", request: label))
+        }
+        curl_multi_cleanup(multi)
+    }
+
     private mutating func handle(_ command: CurlEngine.Command) {
         switch command {
+        case .shutdown:
+            break  // handled by run()
         case .add(let transfer):
             guard let easy = CurlLoop.makeEasy(for: transfer) else { return }
             active[easy] = transfer
