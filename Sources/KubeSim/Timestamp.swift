@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A wall-clock instant with nanoseconds, formatted the way the API server and the kubelet write times.
 struct Timestamp: Sendable, Hashable, Comparable {
@@ -17,9 +11,11 @@ struct Timestamp: Sendable, Hashable, Comparable {
     }
 
     static func now() -> Timestamp {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Timestamp(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec))
+        // Through Foundation, not timespec: under MemberImportVisibility a release build resolves timespec's
+        // members to CDispatch's copy, which this module does not import. Double keeps sub-microsecond precision.
+        let now = Date().timeIntervalSince1970
+        let seconds = now.rounded(.down)
+        return Timestamp(seconds: Int64(seconds), nanoseconds: min(999_999_999, Int64((now - seconds) * 1e9)))
     }
 
     static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

@@ -36,7 +36,7 @@ extension Controller {
     /// Asks for `pod`'s log to be followed into task `id`'s log, once.
     func followLog(of pod: Pod, task id: Int64) async {
         guard configuration.followLogs, configuration.maxFollowedLogs > 0, followed.start(id) else { return }
-        await followRequests.add(FollowRequest(taskID: id, namespace: pod.namespace, name: pod.name, container: Controller.logContainer(of: pod)))
+        await followRequests.add(FollowRequest(taskID: id, namespace: pod.namespace, name: pod.name, container: logContainers(of: pod).first))
     }
 
     /// Streams a running Pod's log into the task log: a reader collects the bytes, a writer stores whole lines once
@@ -92,10 +92,25 @@ extension Controller {
         }
     }
 
-    /// The container whose log is the task's: `base`, else the first.
-    static func logContainer(of pod: Pod) -> String? {
-        let containers = pod.spec?.containers?.map(\.name) ?? [PodBuilder.baseContainer]
-        return containers.contains(PodBuilder.baseContainer) ? PodBuilder.baseContainer : containers.first
+    /// The containers whose logs are the task's, in order: the Pod's `taskpod.io/log-containers` annotation, else
+    /// `logContainers`; names the Pod lacks are skipped, and when none is left, the Pod's first container.
+    func logContainers(of pod: Pod) -> [String] {
+        Controller.logContainers(of: pod, configured: configuration.logContainers)
+    }
+
+    public static func logContainers(of pod: Pod, configured: [String]) -> [String] {
+        let present = (pod.spec?.initContainers ?? []).map(\.name) + (pod.spec?.containers ?? []).map(\.name)
+        let asked: [String]
+        if let annotation = pod.metadata.annotations?[PodBuilder.logContainersAnnotation] {
+            let names = annotation.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            asked = names == ["*"] ? present : names
+        } else {
+            asked = configured
+        }
+        var chosen: [String] = []
+        for name in asked where present.contains(name) && !chosen.contains(name) { chosen.append(name) }
+        if chosen.isEmpty, let first = pod.spec?.containers?.first?.name { chosen = [first] }
+        return chosen
     }
 
     /// The controller's lines for a task so far, one per recorded transition.

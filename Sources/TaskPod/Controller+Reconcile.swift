@@ -122,10 +122,7 @@ extension Controller {
     func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async throws -> String {
         let ending = Controller.note("Pod \(pod.name) ended \(pod.phase?.rawValue ?? "unknown")\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
         do {
-            let text = try await client.podLog(
-                name: pod.name, namespace: pod.namespace, container: Controller.logContainer(of: pod),
-                limitBytes: configuration.maxLogBytes + 1
-            )
+            let text = try await podLogText(of: pod)
             var log = await lifecycleHeader(task: task)
             if text.utf8.count > configuration.maxLogBytes {
                 log += String(decoding: text.utf8.prefix(configuration.maxLogBytes), as: UTF8.self)
@@ -145,6 +142,32 @@ extension Controller {
             if !kept.isEmpty, !kept.hasSuffix("\n") { kept += "\n" }
             return kept + Controller.note("the Pod's log could not be read at the end (\(error)); kept what was followed") + ending
         }
+    }
+
+    /// The Pod's log as the task log shows it, at most `maxLogBytes + 1` bytes: the one container's text, or for
+    /// several a `--- container NAME ---` section each, in order. The first container's errors are thrown (the
+    /// caller keeps what was followed, or retries on API errors); a later container that cannot be read (it
+    /// never started) gets a note in its section.
+    func podLogText(of pod: Pod) async throws -> String {
+        let containers = logContainers(of: pod)
+        let limit = configuration.maxLogBytes + 1
+        guard containers.count > 1 else {
+            return try await client.podLog(name: pod.name, namespace: pod.namespace, container: containers.first, limitBytes: limit)
+        }
+        var text = ""
+        for (index, container) in containers.enumerated() {
+            let room = limit - text.utf8.count
+            guard room > 0 else { break }
+            text += "--- container \(container) ---\n"
+            do {
+                let part = try await client.podLog(name: pod.name, namespace: pod.namespace, container: container, limitBytes: room)
+                text += part
+                if !part.isEmpty, !part.hasSuffix("\n") { text += "\n" }
+            } catch let error as KubeError where index > 0 && error.httpStatus < 500 && error.httpStatus != 429 {
+                text += Controller.note("the log of container \(container) could not be read (\(error.message))")
+            }
+        }
+        return text
     }
 
     /// Deletes the Pod of an ended task, or keeps it labelled done, as the policy says.

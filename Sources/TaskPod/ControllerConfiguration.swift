@@ -42,6 +42,11 @@ public struct ControllerConfiguration: Sendable {
     public var deleteWorkerPods: Bool = true
     /// Delete failed Pods too (else they are kept, labelled done, for debugging).
     public var deleteWorkerPodsOnFailure: Bool = false
+    /// The containers whose logs make the task log, in order (the first is the one followed while the Pod runs).
+    /// A Pod's `taskpod.io/log-containers` annotation (comma-separated, from the template or the task's
+    /// `pod_override`; `*` for every container) wins over it. Names the Pod lacks are skipped; when none is left,
+    /// the Pod's first container is used.
+    public var logContainers: [String] = [PodBuilder.baseContainer]
     /// At most this much of a Pod's log is kept in the task log; a note marks the cut.
     public var maxLogBytes: Int = 4 << 20
     /// How often the launcher looks for queued tasks and the reconciler re-checks every live task.
@@ -82,6 +87,10 @@ public struct ControllerConfiguration: Sendable {
         try check(createConcurrency >= 1, "createConcurrency", "must be at least 1, not \(createConcurrency)")
         try check(workers >= 1, "workers", "must be at least 1, not \(workers)")
         try check(maxLogBytes >= 1024, "maxLogBytes", "must be at least 1024, not \(maxLogBytes)")
+        try check(
+            !logContainers.isEmpty && logContainers.allSatisfy { !$0.isEmpty }, "logContainers",
+            "must name at least one container (e.g. base), without empty names"
+        )
     }
 }
 

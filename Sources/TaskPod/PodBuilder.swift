@@ -51,6 +51,8 @@ public struct PodBuilder: Sendable {
     public static let baseContainer = "base"
     /// The annotation that carries the task's store id.
     public static let taskIDAnnotation = "taskpod.io/task-id"
+    /// The containers whose logs make the task log, comma-separated (`*`: all); see ``ControllerConfiguration/logContainers``.
+    public static let logContainersAnnotation = "taskpod.io/log-containers"
     /// The label a finished, kept Pod gets.
     public static let doneLabel = "airflow_executor_done"
 

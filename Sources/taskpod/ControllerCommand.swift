@@ -29,6 +29,11 @@ struct ControllerOptions: ParsableArguments {
     @Option(help: "Delete failed Pods too; otherwise they are kept, labelled airflow_executor_done=True (true|false).")
     var deleteWorkerPodsOnFailure: Bool = false
 
+    @Option(help: ArgumentHelp(
+        "The containers whose logs make the task log, in order; a Pod's taskpod.io/log-containers annotation wins (* for all).",
+        valueName: "name,name"))
+    var logContainers: String = "base"
+
     @Option(help: "At most this many bytes of a Pod's log are kept in the task log.")
     var maxLogBytes: Int = 4 << 20
 
@@ -81,6 +86,7 @@ struct ControllerOptions: ParsableArguments {
             )
         }
         guard maxFollowedLogs >= 0 else { throw ValidationError("--max-followed-logs must be 0 or more, not \(maxFollowedLogs)") }
+        guard !logContainers.split(separator: ",").isEmpty else { throw ValidationError("--log-containers must name a container, e.g. base") }
         guard maxLogBytes >= 1024 else { throw ValidationError("--max-log-bytes must be at least 1024") }
     }
 
@@ -93,6 +99,7 @@ struct ControllerOptions: ParsableArguments {
         configuration.deleteWorkerPods = deleteWorkerPods
         configuration.deleteWorkerPodsOnFailure = deleteWorkerPodsOnFailure
         configuration.maxLogBytes = maxLogBytes
+        configuration.logContainers = logContainers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         configuration.extraNamespaces = namespaces.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         configuration.allNamespaces = allNamespaces
         configuration.maxActiveTasksPerDag = maxActiveTasksPerDag

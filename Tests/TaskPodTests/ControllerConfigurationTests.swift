@@ -1,3 +1,5 @@
+import JSON
+import KubeClient
 import TaskPod
 import Testing
 
@@ -37,5 +39,32 @@ struct ControllerConfigurationTests {
         } throws: { error in
             (error as? ConfigurationError)?.setting == setting
         }
+    }
+
+    static func pod(containers: [String], initContainers: [String] = [], annotation: String? = nil) throws -> Pod {
+        var metadata: JSONObject = ["name": "p"]
+        if let annotation { metadata["annotations"] = ["taskpod.io/log-containers": .string(annotation)] }
+        let json: JSONValue = [
+            "metadata": .object(metadata),
+            "spec": [
+                "containers": .array(containers.map { ["name": .string($0)] }),
+                "initContainers": .array(initContainers.map { ["name": .string($0)] }),
+            ],
+        ]
+        return try json.decode(Pod.self)
+    }
+
+    @Test("which containers make the task log: the annotation, else the setting; unknown names skipped; else the first")
+    func logContainers() throws {
+        let configured = ["base"]
+        #expect(Controller.logContainers(of: try Self.pod(containers: ["base", "side"]), configured: configured) == ["base"])
+        #expect(Controller.logContainers(of: try Self.pod(containers: ["main", "side"]), configured: configured) == ["main"])
+        #expect(Controller.logContainers(
+            of: try Self.pod(containers: ["base", "side"], annotation: "side, base, side, ghost"), configured: configured) == ["side", "base"])
+        #expect(Controller.logContainers(
+            of: try Self.pod(containers: ["base", "side"], initContainers: ["init"], annotation: "*"), configured: configured)
+            == ["init", "base", "side"])
+        #expect(Controller.logContainers(of: try Self.pod(containers: ["base"], annotation: "ghost"), configured: configured) == ["base"])
+        #expect(Controller.logContainers(of: try Self.pod(containers: ["a", "b"]), configured: ["b", "a"]) == ["b", "a"])
     }
 }

@@ -186,4 +186,25 @@ struct ControllerRecoveryTests {
             #expect(try await eventually(timeout: .seconds(10)) { try await followedNow().count == 2 })
         }
     }
+
+    @Test("the task log has every container the Pod's taskpod.io/log-containers annotation asks for, in order")
+    func severalContainers() async throws {
+        try await E2E.withController(sim: KubeSimConfiguration(mode: .scripted)) { store, _ in
+            let override: JSONValue = [
+                "metadata": ["annotations": [
+                    "taskpod.io/log-containers": "base, sidecar",
+                    "kubesim.taskpod.io/log": "from the base container",
+                ]],
+                "spec": ["containers": [["name": "sidecar", "image": "busybox:1.36"]]],
+            ]
+            let task = try await store.submit(key: E2E.key("two"), spec: TaskSpec(command: ["x"], podOverride: override))
+            let ended = try await E2E.waitForFinal(store, ids: [task.id])
+            #expect(ended[0].state == .success, "\(ended[0].reason ?? "")")
+            let log = try await store.log(id: task.id)
+            let base = try #require(log.range(of: "--- container base ---\nfrom the base container\n"), "\(log)")
+            let sidecar = try #require(log.range(of: "--- container sidecar ---\n"), "\(log)")
+            #expect(base.upperBound <= sidecar.lowerBound)
+            #expect(log.contains("task success"))
+        }
+    }
 }
