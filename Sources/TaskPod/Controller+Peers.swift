@@ -38,7 +38,7 @@ extension Controller {
         let now = Date().timeIntervalSince1970
         return try await store.controllers().filter { peer in
             peer.id != configuration.controllerID
-                && (configuration.exclusive || peer.stoppedAt != nil || now - peer.heartbeatAt > configuration.heartbeatTimeout.seconds)
+                && (configuration.exclusive || peer.stoppedAt != nil || now - peer.heartbeatAt > configuration.heartbeatTimeout.inSeconds)
         }.map(\.id)
     }
 

@@ -32,7 +32,7 @@ extension Controller {
             action = lifecycle.podObserved(pod, launchedFor: launchedFor)
         } else if cache.wasDeleted(namespace: namespace, name: name) {
             action = lifecycle.podGone(deletedWhileRunning: true)
-        } else if cache.synced, Date().timeIntervalSince1970 - (task.launchedAt ?? task.queuedAt) > configuration.podLostGrace.seconds {
+        } else if cache.synced, Date().timeIntervalSince1970 - (task.launchedAt ?? task.queuedAt) > configuration.podLostGrace.inSeconds {
             // Not in a synced cache long after its creation: make sure with a direct read.
             do {
                 let found = try await client.pod(name: name, namespace: namespace)
@@ -201,24 +201,16 @@ extension Controller {
     /// Fails tasks queued longer than `taskQueuedTimeout` without a Pod.
     func failStuckQueued() async throws {
         guard let timeout = configuration.taskQueuedTimeout else { return }
-        let cutoff = Date().timeIntervalSince1970 - timeout.seconds
+        let cutoff = Date().timeIntervalSince1970 - timeout.inSeconds
         for task in try await store.queuedTasks(queuedBefore: cutoff) {
             if cache.pod(namespace: task.podNamespace ?? task.spec.namespace ?? configuration.namespace, name: PodNaming.podName(for: task.key)) != nil {
                 continue  // its Pod exists; the reconcile records the launch
             }
-            let reason = "QueuedTimeout: no Pod was created within \(Int(timeout.seconds)) s (task_queued_timeout)"
+            let reason = "QueuedTimeout: no Pod was created within \(Int(timeout.inSeconds)) s (task_queued_timeout)"
             if try await store.transition(id: task.id, from: [.queued], to: .failed, reason: reason) != nil {
                 try await store.appendLog(id: task.id, Controller.note("task failed: \(reason)"))
                 logger.warning("task failed", metadata: ["task.id": "\(task.id)", "task.reason": "\(reason)"])
             }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,3 +1,5 @@
+import KubeClient
+
 /// The controller's settings. Names follow Airflow's `[kubernetes_executor]` section where one exists.
 public struct ControllerConfiguration: Sendable {
     /// This controller's id: the `airflow-worker` label of the Pods it owns.
@@ -80,7 +82,7 @@ public struct ControllerConfiguration: Sendable {
         try check(parallelism >= 1, "parallelism", "must be at least 1, not \(parallelism)")
         try check(
             heartbeatTimeout >= heartbeatInterval * 3, "heartbeatTimeout",
-            "must be at least 3 × heartbeatInterval (\(heartbeatInterval.seconds) s), not \(heartbeatTimeout.seconds) s: "
+            "must be at least 3 × heartbeatInterval (\(heartbeatInterval.inSeconds) s), not \(heartbeatTimeout.inSeconds) s: "
                 + "a shorter one declares a live controller dead after a slow heartbeat and adopts its Pods"
         )
         try check(maxFollowedLogs >= 0, "maxFollowedLogs", "must be 0 (follow none) or more, not \(maxFollowedLogs)")

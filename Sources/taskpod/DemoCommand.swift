@@ -98,7 +98,7 @@ struct DemoCommand: AsyncParsableCommand {
             let line = TaskState.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: "  ")
             let elapsed = ContinuousClock.now - start
             if line != last {
-                print(String(format: "[%5.1fs] ", elapsed.seconds) + line)
+                print(String(format: "[%5.1fs] ", elapsed.inSeconds) + line)
                 last = line
             }
             let done = TaskState.allCases.filter(\.isFinal).reduce(0) { $0 + (counts[$1] ?? 0) }
@@ -176,12 +176,5 @@ struct DemoCommand: AsyncParsableCommand {
             DemoTask(key: key("stdout_and_stderr"), spec: TaskSpec(command: sh("echo to stdout; echo to stderr >&2; echo done")),
                      expected: .success),
         ]
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -84,7 +84,7 @@ public enum AdoptionBenchmark {
             try await waitUntil("A runs all \(pods) tasks", timeout: .seconds(60 + Double(pods) / 10), process: first) {
                 (try await store.counts()[.running] ?? 0) == pods
             }
-            let secondsToLaunch = (ContinuousClock.now - launchStart).seconds
+            let secondsToLaunch = (ContinuousClock.now - launchStart).inSeconds
             say("\(pods) Pods running after \(seconds(secondsToLaunch))")
 
             await first.killAndWait()
@@ -97,11 +97,11 @@ public enum AdoptionBenchmark {
             try await waitUntil("B adopts \(pods) Pods", timeout: .seconds(120 + Double(pods) / 10), process: second) {
                 if relabelled == nil {
                     let left = try await client.listAllPods(namespace: nil, labelSelector: "airflow-worker=bench-a").items.count
-                    if left == 0 { relabelled = (ContinuousClock.now - adopterStart).seconds }
+                    if left == 0 { relabelled = (ContinuousClock.now - adopterStart).inSeconds }
                 }
                 if reassigned == nil {
                     let held = try await store.tasks(controllerID: "bench-b", in: [.queued, .launched, .running]).count
-                    if held == pods { reassigned = (ContinuousClock.now - adopterStart).seconds }
+                    if held == pods { reassigned = (ContinuousClock.now - adopterStart).inSeconds }
                 }
                 return relabelled != nil && reassigned != nil
             }

@@ -1,5 +1,6 @@
-import Synchronization
 import JSON
+import KubeClient
+import Synchronization
 
 extension ChaosRun {
     /// Injects the plan's faults: from the start 5xx at the error rate, watch drops and a shrunk history window;
@@ -32,7 +33,7 @@ extension ChaosRun {
             }
             if !downtimeDone, progress.done >= plan.downtimeAtProgress {
                 downtimeDone = true
-                let at = (ContinuousClock.now - context.start).seconds
+                let at = (ContinuousClock.now - context.start).inSeconds
                 guard await setFaults(["downtimeSeconds": .double(plan.downtimeSeconds), "throttle": nil], context) else { continue }
                 note("API down for \(plan.downtimeSeconds) s from \(seconds(at)) (\(Int(progress.done * 100))% done)")
                 say("API down for \(plan.downtimeSeconds) s")

@@ -31,7 +31,7 @@ extension ChaosRun {
                 guard let victim = await waitForVictim(plan, context) else { break }
                 let (done, inFlight, _) = progress
                 let status = await kill(victim)
-                let at = (ContinuousClock.now - context.start).seconds
+                let at = (ContinuousClock.now - context.start).inSeconds
                 let killedAt = ContinuousClock.now
                 say("killed \(victim.id) at \(seconds(at)) (\(Int(done * 100))% done, \(inFlight) in flight)")
                 let orphans = await livePods(of: victim.id, context)
@@ -81,7 +81,7 @@ extension ChaosRun {
             let (done, _, finished) = progress
             if finished { return nil }
             if done >= plan.progress, let victim = await currentLeader(context),
-                (ContinuousClock.now - victim.process.startedAt).seconds >= plan.uptime
+                (ContinuousClock.now - victim.process.startedAt).inSeconds >= plan.uptime
             {
                 return victim
             }
@@ -122,8 +122,8 @@ extension ChaosRun {
                 let now = ContinuousClock.now
                 let to = await adopterName(adopter, context)
                 let record = ChaosReport.Adoption(
-                    from: id, to: to, pods: pods, secondsFromKill: (now - killedAt).seconds,
-                    secondsFromAdopterStart: (now - adopterStart).seconds, reportedPass: reportedAdoption(of: id))
+                    from: id, to: to, pods: pods, secondsFromKill: (now - killedAt).inSeconds,
+                    secondsFromAdopterStart: (now - adopterStart).inSeconds, reportedPass: reportedAdoption(of: id))
                 state.withLock { $0.report.adoptions.append(record) }
                 say("\(pods) Pods of \(id) adopted by \(to) \(seconds(record.secondsFromKill)) after the kill")
                 return

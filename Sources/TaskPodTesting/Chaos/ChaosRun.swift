@@ -149,7 +149,7 @@ public final class ChaosRun: Sendable {
             state.withLock { $0.finished = true }
             group.cancelAll()
         }
-        let elapsed = (ContinuousClock.now - context.start).seconds
+        let elapsed = (ContinuousClock.now - context.start).inSeconds
         state.withLock { $0.report.secondsToFinish = elapsed }
         say("tasks ended after \(seconds(elapsed)); settling")
 
@@ -276,7 +276,7 @@ public final class ChaosRun: Sendable {
                 }
                 if ContinuousClock.now - lastSaid >= .seconds(5) {
                     lastSaid = .now
-                    say("\(seconds((ContinuousClock.now - context.start).seconds)): \(final)/\(total) ended, \(inFlight) in flight, "
+                    say("\(seconds((ContinuousClock.now - context.start).inSeconds)): \(final)/\(total) ended, \(inFlight) in flight, "
                         + "\(counts[.queued] ?? 0) queued")
                 }
             }
@@ -306,13 +306,5 @@ public final class ChaosRun: Sendable {
     func say(_ line: String) {
         guard configuration.verbose else { return }
         FileHandle.standardError.write(Data("[chaos \(configuration.name)] \(line)\n".utf8))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
