@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Logging
 import Synchronization
+import TaskPodTesting
 import Testing
 @testable import TaskStore
 
@@ -121,16 +122,7 @@ func adminBackend(_ serverURL: String) async throws -> PostgresBackend {
 
 /// `serverURL` with its database replaced by `database`.
 func postgresURL(_ serverURL: String, database: String) -> String {
-    var head = Substring(serverURL)
-    var query: Substring = ""
-    if let mark = head.firstIndex(of: "?") {
-        query = head[mark...]
-        head = head[..<mark]
-    }
-    let authorityStart = head.range(of: "://").map(\.upperBound) ?? head.startIndex
-    let afterUserInfo = head[authorityStart...].lastIndex(of: "@").map { head.index(after: $0) } ?? authorityStart
-    let pathStart = head[afterUserInfo...].firstIndex(of: "/") ?? head.endIndex
-    return head[..<pathStart] + "/" + database + query
+    ChaosDatabase.replacingDatabase(in: serverURL, with: database)
 }
 
 /// Runs `body` with a fresh, empty temporary directory, removed afterwards.

@@ -72,7 +72,7 @@ public struct ChaosDatabase: Sendable {
     }
 
     /// `serverURL` with its database replaced by `database` (user, host, port and query kept).
-    static func replacingDatabase(in serverURL: String, with database: String) -> String {
+    public static func replacingDatabase(in serverURL: String, with database: String) -> String {
         var head = Substring(serverURL)
         var query: Substring = ""
         if let mark = head.firstIndex(of: "?") {
