@@ -11,7 +11,10 @@ var package = Package(
     name: "taskpod",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "taskpod", targets: ["taskpod"]),
+        // The controller and CLI: the one binary a container image ships. It links no simulator code.
+        .executable(name: "taskpod", targets: ["TaskPodCLI"]),
+        // The simulator (a Kubernetes API server double) for tests, benchmarks and the demo.
+        .executable(name: "kubesim", targets: ["KubeSimCLI"]),
         .library(name: "TaskPod", targets: ["TaskPod"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
@@ -83,21 +86,51 @@ var package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(
-            name: "taskpod",
+        // Flags shared by the two executables.
+        .target(
+            name: "CLISupport",
             dependencies: [
-                "TaskPod", "PodSchema", "KubeSim", "KubeClient", "TaskStore", "YAML", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "TaskPodCLI",
+            dependencies: [
+                "TaskPod", "PodSchema", "KubeClient", "TaskStore", "YAML", "JSON", "CLISupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(
+            name: "KubeSimCLI",
+            dependencies: [
+                "KubeSim", "JSON", "CLISupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Test support, split by what it needs: temporary folders, child processes and the PostgreSQL test server
+        // (no simulator); KubeSim in process or as a child process; the chaos harness.
         .target(
-            name: "TaskPodTesting",
-            dependencies: ["KubeSim", "KubeClient", "TaskStore", "TaskPod", "JSON",
+            name: "TestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "KubeSimTestKit",
+            dependencies: ["TestSupport", "KubeSim", "KubeClient", "JSON",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
+            name: "ChaosHarness",
+            dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "TaskStore", "TaskPod", "JSON",
+                           .product(name: "Logging", package: "swift-log")]
         ),
 
         // Benchmarks: run by `make bench`, outside the test run.
@@ -108,13 +141,13 @@ var package = Package(
         ),
         .executableTarget(
             name: "ChaosRunner",
-            dependencies: ["TaskPodTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ChaosHarness", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/Chaos"
         ),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "TaskPodTesting", "JSON", "YAML"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "KubeSimTestKit", "TestSupport", "JSON", "YAML"]),
         .testTarget(name: "KubeSimTests", dependencies: [
             "KubeSim", "JSON", "PodSchema", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,13 +155,13 @@ var package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .testTarget(name: "TaskStoreTests", dependencies: ["TaskStore", "TaskPodTesting", "JSON",
+        .testTarget(name: "TaskStoreTests", dependencies: ["TaskStore", "TestSupport", "JSON",
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodSchemaTests", dependencies: ["PodSchema", "JSON"]),
-        .testTarget(name: "CompatibilityTests", dependencies: ["TaskPodTesting", "JSON"]),
-        .testTarget(name: "ChaosTests", dependencies: ["TaskPodTesting", "TaskStore", "KubeClient", "JSON",
+        .testTarget(name: "CompatibilityTests", dependencies: ["KubeSimTestKit", "TestSupport", "JSON"]),
+        .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "TaskPodTesting", "KubeSim", "TaskStore",
+        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
     ]
 )

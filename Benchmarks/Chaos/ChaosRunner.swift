@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import TaskPodTesting
+import ChaosHarness
+import TestSupport
 
 /// The large chaos suite of `make chaos`.
 @main
@@ -88,7 +89,7 @@ struct ChaosRunner: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let binary = try taskpod ?? TaskpodBinary.locate()
+        let binary = try taskpod ?? BuiltBinary.locate(BuiltBinary.taskpod)
         let seed = self.seed ?? SeededRandom.freshSeed()
         let info = ProcessInfo.processInfo
         say("ChaosRunner: seed \(seed), \(tasks) tasks, \(kills) kills, taskpod at \(binary)")

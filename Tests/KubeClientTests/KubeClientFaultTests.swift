@@ -4,7 +4,8 @@ import KubeClient
 import KubeSim
 import Logging
 import Synchronization
-import TaskPodTesting
+import KubeSimTestKit
+import TestSupport
 import Testing
 
 @Suite("KubeClient and the informer under injected faults")

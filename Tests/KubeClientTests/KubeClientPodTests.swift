@@ -2,7 +2,8 @@ import Foundation
 import JSON
 import KubeClient
 import KubeSim
-import TaskPodTesting
+import KubeSimTestKit
+import TestSupport
 import Testing
 
 @Suite("KubeClient against KubeSim over a loopback socket")

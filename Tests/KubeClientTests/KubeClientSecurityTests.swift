@@ -3,7 +3,8 @@ import JSON
 import KubeClient
 import KubeSim
 import Logging
-import TaskPodTesting
+import KubeSimTestKit
+import TestSupport
 import Testing
 import YAML
 

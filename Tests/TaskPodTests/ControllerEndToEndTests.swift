@@ -4,7 +4,8 @@ import KubeClient
 import KubeSim
 import Logging
 import TaskPod
-import TaskPodTesting
+import KubeSimTestKit
+import TestSupport
 import TaskStore
 import Testing
 

@@ -2,7 +2,7 @@ import Foundation
 import JSON
 import Logging
 import Synchronization
-import TaskPodTesting
+import TestSupport
 import Testing
 @testable import TaskStore
 
@@ -122,7 +122,7 @@ func adminBackend(_ serverURL: String) async throws -> PostgresBackend {
 
 /// `serverURL` with its database replaced by `database`.
 func postgresURL(_ serverURL: String, database: String) -> String {
-    ChaosDatabase.replacingDatabase(in: serverURL, with: database)
+    TestPostgres.replacingDatabase(in: serverURL, with: database)
 }
 
 /// Runs `body` with a fresh, empty temporary directory, removed afterwards.

@@ -1,0 +1,48 @@
+import ArgumentParser
+import CLISupport
+import JSON
+import TaskPod
+import TaskStore
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Queue a task instance: the controller gives it a Pod.",
+        discussion: """
+            Example:
+              taskpod submit --dag etl --task load --run manual_1 --override big.yaml -- python -m etl.load
+            The override is checked now: a bad quantity or a request above its limit is refused here, \
+            before anything is stored.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var task: TaskOptions
+    @OptionGroup var log: LogOptions
+
+    @Option(name: .shortAndLong, help: "Output: text or json.")
+    var output: OutputFormat = .text
+
+    func run() async throws {
+        let logger = log.bootstrap()
+        let spec = try task.spec()
+        // Refuse what would never make a valid Pod before storing it.
+        do {
+            let builder = PodBuilder(defaultNamespace: "default", defaultImage: "validation", controllerID: "submit")
+            _ = try builder.build(id: 0, key: task.key, spec: spec, template: spec.podTemplate)
+        } catch let error as PodBuildError {
+            throw ValidationError("the task's Pod would be invalid: \(error)")
+        }
+        let taskStore = try await store.open(logger: logger)
+        let stored = try await taskStore.submit(key: task.key, spec: spec)
+        try await taskStore.close()
+        switch output {
+        case .json: print(TaskOutput.json(stored).prettyJSONString)
+        case .text, .yaml: print("task \(stored.id) queued: \(stored.key)")
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, yaml
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A process the chaos harness started (`kubesim`, `taskpod controller`): its standard output and error go to a
+/// file, and its end is awaited through Foundation's `terminationHandler`, so no thread of Swift's cooperative pool
+/// ever blocks on it.
+///
+/// ```swift
+/// let sim = try ChildProcess.start(name: "sim", executable: binary, arguments: ["--port", "0"],
+///                                  outputPath: directory + "/sim.log")
+/// try await sim.waitForOutput(containing: "KubeSim listening on", timeout: .seconds(30))
+/// sim.kill()                      // SIGKILL: no cleanup, as a crash or an OOM kill
+/// let status = await sim.exit()   // .signalled(9)
+/// ```
+public final class ChildProcess: Sendable {
+    /// How a child ended.
+    public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signalled(Int32)
+
+        public var description: String {
+            switch self {
+            case .exited(let code): "exit code \(code)"
+            case .signalled(let signal): "signal \(signal)"
+            }
+        }
+    }
+
+    private struct State {
+        /// Kept until the child ends: Foundation needs the object alive to deliver the termination.
+        var process: Process?
+        var status: ExitStatus?
+        var waiters: [CheckedContinuation<ExitStatus, Never>] = []
+    }
+
+    /// The state, shared with the termination handler.
+    private final class Box: Sendable {
+        let state = Mutex(State())
+    }
+
+    /// A name for reports (`controller ctl-1#3`).
+    public let name: String
+    /// Where the child's standard output and error go.
+    public let outputPath: String
+    public let pid: Int32
+    /// When the child was started.
+    public let startedAt: ContinuousClock.Instant
+    private let box: Box
+
+    private init(name: String, outputPath: String, pid: Int32, box: Box) {
+        self.name = name
+        self.outputPath = outputPath
+        self.pid = pid
+        self.startedAt = .now
+        self.box = box
+    }
+
+    /// Starts `executable` with `arguments`, its output appended to `outputPath`.
+    ///
+    /// - Throws: ``HarnessError`` when the executable cannot be started.
+    public static func start(
+        name: String, executable: String, arguments: [String], outputPath: String,
+        environment: [String: String] = [:]
+    ) throws -> ChildProcess {
+        if !FileManager.default.fileExists(atPath: outputPath) {
+            _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        }
+        guard let output = FileHandle(forWritingAtPath: outputPath) else {
+            throw HarnessError("cannot open \(outputPath) for the output of \(name)")
+        }
+        defer { try? output.close() }
+        output.seekToEndOfFile()
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        let box = Box()
+        process.terminationHandler = { finished in
+            let status: ExitStatus = finished.terminationReason == .uncaughtSignal
+                ? .signalled(finished.terminationStatus) : .exited(finished.terminationStatus)
+            let waiters = box.state.withLock { state -> [CheckedContinuation<ExitStatus, Never>] in
+                state.status = status
+                state.process = nil
+                defer { state.waiters.removeAll() }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: status) }
+        }
+        do {
+            try process.run()
+        } catch {
+            throw HarnessError("cannot start \(name) (\(executable)): \(error)")
+        }
+        // The termination handler may have run already (a child that failed at once): keep the object only if not.
+        box.state.withLock { if $0.status == nil { $0.process = process } }
+        return ChildProcess(name: name, outputPath: outputPath, pid: process.processIdentifier, box: box)
+    }
+
+    /// How the child ended, or nil while it runs.
+    public var status: ExitStatus? { box.state.withLock { $0.status } }
+
+    public var isRunning: Bool { status == nil }
+
+    /// Waits until the child ends.
+    public func exit() async -> ExitStatus {
+        await withCheckedContinuation { continuation in
+            let status = box.state.withLock { state -> ExitStatus? in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let status { continuation.resume(returning: status) }
+        }
+    }
+
+    /// Waits until the child ends, at most `timeout`; nil when it still runs.
+    public func exit(timeout: Duration) async -> ExitStatus? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return status
+    }
+
+    /// Sends `signal` (SIGKILL by default: the child gets no chance to clean up) unless the child has ended.
+    public func kill(_ signal: Int32 = SIGKILL) {
+        guard isRunning else { return }
+        _ = sendSignal(pid, signal)
+    }
+
+    /// SIGKILL, then waits for the end.
+    @discardableResult
+    public func killAndWait() async -> ExitStatus {
+        kill(SIGKILL)
+        return await exit()
+    }
+
+    /// SIGTERM, waits up to `grace`, then SIGKILL.
+    @discardableResult
+    public func stop(grace: Duration = .seconds(10)) async -> ExitStatus {
+        kill(SIGTERM)
+        if let status = await exit(timeout: grace) { return status }
+        return await killAndWait()
+    }
+
+    /// The child's output so far.
+    public func output() -> String {
+        (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The last `lines` lines of the child's output, for error messages.
+    public func outputTail(lines: Int = 20) -> String {
+        output().split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// Waits until the child's output contains `text`; returns the line that holds it.
+    ///
+    /// - Throws: ``HarnessError`` when the child ends first or `timeout` passes, with the end of its output.
+    @discardableResult
+    public func waitForOutput(containing text: String, timeout: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let output = output()
+            if let range = output.range(of: text) {
+                let start = output[..<range.lowerBound].lastIndex(of: "\n").map { output.index(after: $0) } ?? output.startIndex
+                let end = output[range.upperBound...].firstIndex(of: "\n") ?? output.endIndex
+                return String(output[start..<end])
+            }
+            if let status {
+                throw HarnessError("\(name) ended (\(status)) before printing \"\(text)\"; its output ends with:\n\(outputTail())")
+            }
+            if ContinuousClock.now >= deadline {
+                throw HarnessError("\(name) did not print \"\(text)\" within \(timeout); its output ends with:\n\(outputTail())")
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+    }
+}
+
+/// `kill(2)`, outside ``ChildProcess`` whose `kill` hides it.
+private func sendSignal(_ pid: Int32, _ signal: Int32) -> Int32 {
+    kill(pid, signal)
+}
