@@ -9,17 +9,20 @@ extension Controller {
     /// creates their Pods concurrently.
     func launchLoop() async {
         var first = true
-        while !Task.isCancelled {
+        while !stopping.isClosed, !Task.isCancelled {
             do {
                 // After a restart, tasks this controller claimed but had not launched are claimed again.
                 let reclaim: Set<String> = first ? [configuration.controllerID] : []
                 let claimed = try await claimWithinLimits(reclaim: reclaim)
                 first = false
                 if !claimed.isEmpty { await launch(claimed) }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("launch loop failed; retrying", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.pollInterval)
+            // Woken early by a ring (tasks may be waiting) or the stop.
+            await launcherBell.wait(upTo: configuration.pollInterval)
         }
     }
 
@@ -64,16 +67,35 @@ extension Controller {
         configuration.maxActiveTasksByDag[dag] ?? configuration.maxActiveTasksPerDag
     }
 
+    /// Creates the claimed tasks' Pods, `createConcurrency` at once. Once the controller stops, the creates in progress
+    /// finish and the tasks not started yet are handed back to the queue (unclaimed) for any controller to take.
     func launch(_ tasks: [TaskInstance]) async {
         launches.add(tasks.count)
         let limiter = AsyncSemaphore(max(1, configuration.createConcurrency))
+        var unstarted: [TaskInstance] = []
         await withDiscardingTaskGroup { group in
             for task in tasks {
                 await limiter.acquire()
+                guard !stopping.isClosed, !Task.isCancelled else {
+                    await limiter.release()
+                    unstarted.append(task)
+                    continue
+                }
                 group.addTask {
                     await self.launch(task)
                     await limiter.release()
                 }
+            }
+        }
+        guard !unstarted.isEmpty else { return }
+        launches.add(-unstarted.count)
+        for task in unstarted {
+            do {
+                try await store.releaseClaim(id: task.id, controllerID: configuration.controllerID)
+            } catch {
+                logger.warning("cannot hand back a claimed task; a peer adopts it after this controller's stop", metadata: [
+                    "task.id": "\(task.id)", "error": "\(error)",
+                ])
             }
         }
     }
@@ -134,7 +156,7 @@ extension Controller {
         } catch {
             logger.error("cannot record the launch; the next reconcile will", metadata: metadata.merging(["error": "\(error)"]) { $1 })
         }
-        await queue.add(task.id)
+        queue.add(task.id)
     }
 
     static func isQuota(_ error: KubeError) -> Bool {

@@ -18,7 +18,7 @@ extension Controller {
     func followLoop() async {
         await withDiscardingTaskGroup { group in
             while let request = await followRequests.next() {
-                await followRequests.done(request)
+                followRequests.done(request)
                 group.addTask {
                     await self.followers.withUnit {
                         // It may have waited for a unit: a task that ended meanwhile has its final log already.
@@ -34,9 +34,9 @@ extension Controller {
     }
 
     /// Asks for `pod`'s log to be followed into task `id`'s log, once.
-    func followLog(of pod: Pod, task id: Int64) async {
+    func followLog(of pod: Pod, task id: Int64) {
         guard configuration.followLogs, configuration.maxFollowedLogs > 0, followed.start(id) else { return }
-        await followRequests.add(FollowRequest(taskID: id, namespace: pod.namespace, name: pod.name, container: logContainers(of: pod).first))
+        followRequests.add(FollowRequest(taskID: id, namespace: pod.namespace, name: pod.name, container: logContainers(of: pod).first))
     }
 
     /// Streams a running Pod's log into the task log: a reader collects the bytes, a writer stores whole lines once
@@ -62,6 +62,11 @@ extension Controller {
             group.addTask {
                 var first = true
                 while true {
+                    // Woken by data or the stream's end; then up to a second more, so a chatty log is stored in
+                    // batches. A cancelled follower (the controller stops) writes nothing more.
+                    await buffer.waitForData()
+                    if !buffer.isFinished { await buffer.waitForEnd(upTo: .seconds(1)) }
+                    if Task.isCancelled { return }
                     let finished = buffer.isFinished
                     let text = buffer.take(wholeLinesOnly: !finished)
                     if !text.isEmpty || (first && finished) {
@@ -86,7 +91,6 @@ extension Controller {
                         first = false
                     }
                     if finished { return }
-                    await buffer.waitForData(upTo: .seconds(1))
                 }
             }
         }
@@ -136,7 +140,8 @@ struct FollowRequest: Hashable, Sendable {
     var container: String?
 }
 
-/// Bytes read from a followed log, waiting to be stored.
+/// Bytes read from a followed log, waiting to be stored. The reader appends and finishes; the writer waits for data
+/// without polling.
 final class LogBuffer: Sendable {
     private struct State {
         var bytes: [UInt8] = []
@@ -144,9 +149,22 @@ final class LogBuffer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Rung by every append.
+    private let data = Doorbell()
+    /// Closed by ``finish()``.
+    private let end = Doorbell()
 
-    func append(_ chunk: [UInt8]) { state.withLock { $0.bytes += chunk } }
-    func finish() { state.withLock { $0.finished = true } }
+    func append(_ chunk: [UInt8]) {
+        state.withLock { $0.bytes += chunk }
+        data.ring()
+    }
+
+    func finish() {
+        state.withLock { $0.finished = true }
+        data.close()
+        end.close()
+    }
+
     var isFinished: Bool { state.withLock { $0.finished } }
 
     /// The buffered text up to its last newline (or all of it), removed from the buffer.
@@ -165,11 +183,9 @@ final class LogBuffer: Sendable {
         }
     }
 
-    /// Sleeps up to `limit`, in short steps, returning early once the stream ended.
-    func waitForData(upTo limit: Duration) async {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline, !isFinished {
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-    }
+    /// Returns once bytes were appended since the last call, the stream ended, or the task is cancelled.
+    func waitForData() async { await data.wait() }
+
+    /// Returns once the stream ended, after `limit`, or when the task is cancelled.
+    func waitForEnd(upTo limit: Duration) async { await end.wait(upTo: limit) }
 }

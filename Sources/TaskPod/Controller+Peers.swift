@@ -10,26 +10,41 @@ extension Controller {
         while !Task.isCancelled {
             do {
                 try await store.heartbeat(id: configuration.controllerID)
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+            do {
+                try await Task.sleep(for: configuration.heartbeatInterval)
+            } catch {
+                return
+            }
         }
     }
 
     /// Adopts the Pods and tasks of peers that stopped or whose heartbeat lapsed.
     func adoptionLoop() async {
+        // Peers with nothing left to adopt; a peer leaves the set once the store no longer lists it as dead.
         var finished: Set<String> = []
         while !Task.isCancelled {
             do {
-                for peer in try await deadPeers() where !finished.contains(peer) {
+                let dead = try await deadPeers()
+                finished.formIntersection(dead)
+                for peer in dead where !finished.contains(peer) {
                     let adopted = try await adopt(peer: peer)
                     if adopted == 0 { finished.insert(peer) }
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("adoption pass failed; will retry", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.adoptionInterval)
+            do {
+                try await Task.sleep(for: configuration.adoptionInterval)
+            } catch {
+                return
+            }
         }
     }
 
@@ -85,7 +100,7 @@ extension Controller {
         for task in moved where task.state == .queued {
             try await store.releaseClaim(id: task.id, controllerID: configuration.controllerID)
         }
-        for task in moved { await queue.add(task.id) }
+        for task in moved { queue.add(task.id) }
         if relabelled > 0 || !moved.isEmpty {
             logger.notice("adopted a dead controller's work", metadata: [
                 "controller.peer": "\(peer)", "pods": "\(relabelled)", "tasks": "\(moved.count)",

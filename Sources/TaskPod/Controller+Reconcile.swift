@@ -16,7 +16,11 @@ extension Controller {
 
         if task.state.isFinal {
             // Ended, but its Pod is still here (a crash between recording and cleanup): clean up.
-            if let pod { try await cleanUp(pod, after: task.state, metadata: metadata) }
+            if let pod {
+                try await cleanUp(pod, after: task.state, metadata: metadata)
+            } else {
+                cache.forgetDeleted(namespace: namespace, name: name)
+            }
             return
         }
         if task.state == .queued, pod == nil, !task.cancelRequested { return }  // the launcher owns it
@@ -37,7 +41,7 @@ extension Controller {
             do {
                 let found = try await client.pod(name: name, namespace: namespace)
                 cache.upsert(found)
-                await queue.add(id)
+                queue.add(id)
                 return
             } catch let error as KubeError where error.code == .notFound {
                 action = lifecycle.podGone(deletedWhileRunning: false)
@@ -56,12 +60,12 @@ extension Controller {
 
         switch action {
         case .none:
-            if let pod, pod.phase == .running, task.state == .running { await followLog(of: pod, task: id) }
+            if let pod, pod.phase == .running, task.state == .running { followLog(of: pod, task: id) }
             return
         case .markRunning(let node):
             _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: node)
             logger.debug("task running", metadata: metadata)
-            if let pod { await followLog(of: pod, task: id) }
+            if let pod { followLog(of: pod, task: id) }
         case .finish(let state, let reason):
             guard let pod else { return }
             if task.state != .running, pod.status?.startTime != nil {
@@ -93,6 +97,8 @@ extension Controller {
                 return try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
             }
             logger.warning("task failed", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
+            // Its final state is recorded: the Pod's deletion mark has served.
+            cache.forgetDeleted(namespace: namespace, name: name)
             if failed != nil, reason == "PodLost", configuration.retryLostPods {
                 var next = task.key
                 next.tryNumber += 1

@@ -29,6 +29,10 @@ public final class Controller: Service, Sendable {
     let followed = FollowedLogs()
     let logGate = TaskLogGate()
     let followRequests = WorkQueue<FollowRequest>()
+    /// Closed when a graceful stop begins.
+    let stopping = Doorbell()
+    /// Rung when queued tasks may be waiting: the launcher claims at once instead of at its next poll.
+    let launcherBell = Doorbell()
     /// Bounds the logs followed at once (`maxFollowedLogs`).
     let followers: AsyncSemaphore
 
@@ -53,12 +57,61 @@ public final class Controller: Service, Sendable {
         "airflow-worker=\(PodNaming.safeLabelValue(configuration.controllerID)),\(PodBuilder.doneLabel)!=True"
     }
 
+    /// Runs until its task is cancelled or a graceful shutdown (SIGTERM through a `ServiceGroup`) is asked for.
+    ///
+    /// A graceful shutdown stops claiming, watching, following logs and adopting at once, lets the Pod creates and
+    /// reconciles in progress finish (each records its step in the store) for at most
+    /// ``ControllerConfiguration/shutdownGracePeriod``, cancels what is still running after that, records this
+    /// controller's stop and returns. Pods keep running; the next controller picks them up.
     public func run() async throws {
         logger.info("controller starting", metadata: [
             "controller.id": "\(configuration.controllerID)", "k8s.server": "\(client.config.server)",
             "parallelism": "\(configuration.parallelism)",
         ])
         try await store.registerController(id: configuration.controllerID, host: ProcessInfo.processInfo.hostName)
+        let grace = configuration.shutdownGracePeriod
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await self.runLoops()
+                    return true
+                }
+                group.addTask {
+                    // The deadline: once stopping began, the calls in flight get `grace` to finish.
+                    await self.stopping.wait()
+                    try? await Task.sleep(for: grace)
+                    return false
+                }
+                if await group.next() == false, !Task.isCancelled {
+                    logger.warning("calls in flight did not finish within the shutdown grace period; cancelling them", metadata: [
+                        "shutdown.grace": "\(grace)",
+                    ])
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        do {
+            try await store.markStopped(id: configuration.controllerID)
+            logger.info("controller stopped; Pods keep running and are adopted by the next controller")
+        } catch {
+            logger.warning("controller stopped, but its stop could not be recorded; peers adopt its Pods once its heartbeat lapses", metadata: [
+                "error": "\(error)",
+            ])
+        }
+    }
+
+    /// Begins a graceful stop: no new claims, watches, follows or adoptions; the work in progress finishes.
+    func stop() {
+        stopping.close()
+        queue.shutdown()
+        followRequests.shutdown()
+    }
+
+    /// Every loop of the controller, as children of one task group. The loops that only start new work end as soon
+    /// as the controller stops; the workers and the launcher finish what they are doing first.
+    func runLoops() async {
         let namespaces = watchedNamespaces
         let informers = namespaces.enumerated().map { index, namespace in
             PodInformer(
@@ -67,33 +120,29 @@ public final class Controller: Service, Sendable {
                 logger: logger
             ) { [self] event in await self.handle(event, informer: index, of: namespaces.count) }
         }
-
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                for informer in informers {
-                    group.addTask { try? await informer.run() }
-                }
-                group.addTask { await self.launchLoop() }
-                group.addTask { await self.resyncLoop() }
-                group.addTask { await self.heartbeatLoop() }
-                group.addTask { await self.adoptionLoop() }
-                group.addTask { await self.followLoop() }
-                for _ in 0..<max(1, self.configuration.workers) {
-                    group.addTask { await self.workLoop() }
-                }
-                group.addTask {
-                    // Wake the workers when the group is cancelled.
-                    try? await Task.sleep(for: .seconds(1_000_000_000))
-                    await self.queue.shutdown()
-                    await self.followRequests.shutdown()
-                }
+        await withDiscardingTaskGroup { group in
+            for informer in informers {
+                group.addTask { await self.untilStopping { try? await informer.run() } }
+            }
+            group.addTask { await self.untilStopping { await self.resyncLoop() } }
+            group.addTask { await self.untilStopping { await self.heartbeatLoop() } }
+            group.addTask { await self.untilStopping { await self.adoptionLoop() } }
+            group.addTask { await self.untilStopping { await self.followLoop() } }
+            group.addTask { await self.launchLoop() }
+            for _ in 0..<max(1, self.configuration.workers) {
+                group.addTask { await self.workLoop() }
             }
         }
-        // Record the stop outside the cancelled scope so the write is not cancelled with it.
-        let store = self.store
-        let id = configuration.controllerID
-        try? await Task { try await store.markStopped(id: id) }.value
-        logger.info("controller stopped; Pods keep running and are adopted by the next controller")
+    }
+
+    /// Runs `body` until it returns or the controller begins to stop, whichever comes first; then cancels it.
+    func untilStopping(_ body: @escaping @Sendable () async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await body() }
+            group.addTask { await self.stopping.wait() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     // MARK: informer events
@@ -102,10 +151,10 @@ public final class Controller: Service, Sendable {
         switch event {
         case .added(let pod), .updated(_, let pod):
             cache.upsert(pod)
-            if let id = Controller.taskID(of: pod) { await queue.add(id) }
+            if let id = Controller.taskID(of: pod) { queue.add(id) }
         case .deleted(let pod):
             cache.remove(pod)
-            if let id = Controller.taskID(of: pod) { await queue.add(id) }
+            if let id = Controller.taskID(of: pod) { queue.add(id) }
         case .synced:
             cache.markSynced(informer: informer, of: informers)
         }
@@ -117,6 +166,8 @@ public final class Controller: Service, Sendable {
 
     // MARK: loops
 
+    /// Reconciles the tasks the queue hands out, until the queue is shut down (a stop) or the task is cancelled. A
+    /// reconcile in progress when the controller stops runs to its end.
     func workLoop() async {
         while let id = await queue.next() {
             do {
@@ -124,7 +175,7 @@ public final class Controller: Service, Sendable {
             } catch {
                 logger.warning("reconcile failed; will retry", metadata: ["task.id": "\(id)", "error": "\(error)"])
             }
-            await queue.done(id)
+            queue.done(id)
         }
     }
 
@@ -133,16 +184,23 @@ public final class Controller: Service, Sendable {
         while !Task.isCancelled {
             do {
                 for task in try await store.tasks(in: [.launched, .running]) where task.controllerID == configuration.controllerID {
-                    await queue.add(task.id)
+                    queue.add(task.id)
                 }
                 for pod in cache.allPods {
-                    if let id = Controller.taskID(of: pod) { await queue.add(id) }
+                    if let id = Controller.taskID(of: pod) { queue.add(id) }
                 }
                 try await failStuckQueued()
+                cache.expireDeleted()
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("resync failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.resyncInterval)
+            do {
+                try await Task.sleep(for: configuration.resyncInterval)
+            } catch {
+                return
+            }
         }
     }
 }

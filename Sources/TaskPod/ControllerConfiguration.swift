@@ -69,6 +69,10 @@ public struct ControllerConfiguration: Sendable {
     /// scheduler's reason (`worker_pods_pending_timeout`); nil: never.
     public var workerPodsPendingTimeout: Duration? = .seconds(300)
 
+    /// On a graceful stop (SIGTERM), how long the Pod creates and reconciles in progress may take to finish before
+    /// they are cancelled. Keep the Pod's `terminationGracePeriodSeconds` above it.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+
     public init(controllerID: String) {
         self.controllerID = controllerID
     }
@@ -88,6 +92,7 @@ public struct ControllerConfiguration: Sendable {
         try check(maxFollowedLogs >= 0, "maxFollowedLogs", "must be 0 (follow none) or more, not \(maxFollowedLogs)")
         try check(createConcurrency >= 1, "createConcurrency", "must be at least 1, not \(createConcurrency)")
         try check(workers >= 1, "workers", "must be at least 1, not \(workers)")
+        try check(shutdownGracePeriod >= .zero, "shutdownGracePeriod", "must be 0 or more seconds, not \(shutdownGracePeriod.inSeconds)")
         try check(maxLogBytes >= 1024, "maxLogBytes", "must be at least 1024, not \(maxLogBytes)")
         try check(
             !logContainers.isEmpty && logContainers.allSatisfy { !$0.isEmpty }, "logContainers",

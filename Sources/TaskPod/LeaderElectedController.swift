@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Runs a ``Controller`` only while this replica holds the leader Lease: with two replicas, one is active and
 /// the standby takes over within the lease duration after the leader dies. A graceful shutdown stops the
-/// controller and releases the Lease so the standby takes over at once.
+/// controller as it stops alone (the calls in flight finish), then releases the Lease so the standby takes over at
+/// once; a standby stops campaigning.
 public struct LeaderElectedController: Service {
     let controller: Controller
     let elector: LeaderElector
@@ -16,8 +17,6 @@ public struct LeaderElectedController: Service {
 
     public func run() async throws {
         let controller = self.controller
-        try await cancelWhenGracefulShutdown {
-            try await elector.run { try await controller.run() }
-        }
+        try await elector.run { try await controller.run() }
     }
 }

@@ -1,12 +1,21 @@
 import KubeClient
 import Synchronization
 
-/// The controller's view of its Pods, fed by the informer: the latest Pod by namespace/name, the Pods
-/// seen deleted, and whether the cache holds the server's whole state.
+/// The controller's view of its Pods, fed by the informer: the latest Pod by namespace/name, the Pods seen deleted,
+/// and whether the cache holds the server's whole state.
+///
+/// Where entries leave (STYLE 14): a Pod leaves `pods` when the informer reports it deleted (also when a relist no
+/// longer finds it, or when it is labelled done and leaves the watch). A deleted Pod's mark leaves `deleted` once the
+/// reconcile that reads it recorded the task's final state (``forgetDeleted(namespace:name:)``), and at the latest
+/// ``deletedTTL`` after the deletion (``expireDeleted(now:)``, called by the resync loop), so the cache never grows
+/// with the number of tasks ever run.
 final class PodCache: Sendable {
+    /// How long a deletion is remembered when no reconcile forgets it first.
+    static let deletedTTL: Duration = .seconds(600)
+
     private struct State {
         var pods: [String: Pod] = [:]
-        var deleted: Set<String> = []
+        var deleted: [String: ContinuousClock.Instant] = [:]
         var synced = false
         var syncedInformers: Set<Int> = []
     }
@@ -19,15 +28,15 @@ final class PodCache: Sendable {
         let key = PodCache.key(namespace: pod.namespace, name: pod.name)
         state.withLock {
             $0.pods[key] = pod
-            $0.deleted.remove(key)
+            $0.deleted[key] = nil
         }
     }
 
-    func remove(_ pod: Pod) {
+    func remove(_ pod: Pod, at now: ContinuousClock.Instant = .now) {
         let key = PodCache.key(namespace: pod.namespace, name: pod.name)
         state.withLock {
             $0.pods[key] = nil
-            $0.deleted.insert(key)
+            $0.deleted[key] = now
         }
     }
 
@@ -36,12 +45,25 @@ final class PodCache: Sendable {
     }
 
     func wasDeleted(namespace: String, name: String) -> Bool {
-        state.withLock { $0.deleted.contains(PodCache.key(namespace: namespace, name: name)) }
+        state.withLock { $0.deleted[PodCache.key(namespace: namespace, name: name)] != nil }
     }
 
     func forgetDeleted(namespace: String, name: String) {
-        _ = state.withLock { $0.deleted.remove(PodCache.key(namespace: namespace, name: name)) }
+        _ = state.withLock { $0.deleted.removeValue(forKey: PodCache.key(namespace: namespace, name: name)) }
     }
+
+    /// Forgets the deletions older than ``deletedTTL``; returns how many.
+    @discardableResult
+    func expireDeleted(now: ContinuousClock.Instant = .now) -> Int {
+        state.withLock { state in
+            let before = state.deleted.count
+            state.deleted = state.deleted.filter { now - $0.value < PodCache.deletedTTL }
+            return before - state.deleted.count
+        }
+    }
+
+    /// How many Pods and deletion marks the cache holds.
+    var sizes: (pods: Int, deleted: Int) { state.withLock { ($0.pods.count, $0.deleted.count) } }
 
     /// True once every informer listed at least once.
     var synced: Bool { state.withLock { $0.synced } }

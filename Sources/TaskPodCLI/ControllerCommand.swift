@@ -74,6 +74,11 @@ struct ControllerOptions: ParsableArguments {
     @Flag(help: "When a task's Pod is lost, queue its next try instead of failing it with PodLost.")
     var retryLostPods = false
 
+    @Option(help: ArgumentHelp(
+        "On SIGTERM, seconds the Pod creates and state recordings in progress get to finish before they are cancelled "
+            + "(keep terminationGracePeriodSeconds above it).", valueName: "seconds"))
+    var shutdownGracePeriod: Int = 10
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1, not \(parallelism)") }
         for (flag, value) in [("--max-active-tasks-per-dag", maxActiveTasksPerDag), ("--max-active-tasks-per-namespace", maxActiveTasksPerNamespace)] {
@@ -88,6 +93,7 @@ struct ControllerOptions: ParsableArguments {
         }
         guard maxFollowedLogs >= 0 else { throw ValidationError("--max-followed-logs must be 0 or more, not \(maxFollowedLogs)") }
         guard !logContainers.split(separator: ",").isEmpty else { throw ValidationError("--log-containers must name a container, e.g. base") }
+        guard shutdownGracePeriod >= 0 else { throw ValidationError("--shutdown-grace-period must be 0 or more seconds, not \(shutdownGracePeriod)") }
         guard maxLogBytes >= 1024 else { throw ValidationError("--max-log-bytes must be at least 1024") }
     }
 
@@ -113,6 +119,7 @@ struct ControllerOptions: ParsableArguments {
         configuration.followLogs = followLogs
         configuration.maxFollowedLogs = maxFollowedLogs
         configuration.retryLostPods = retryLostPods
+        configuration.shutdownGracePeriod = .seconds(shutdownGracePeriod)
         return configuration
     }
 }
@@ -155,7 +162,9 @@ struct ControllerCommand: AsyncParsableCommand {
         let logger = log.bootstrap()
         let kubeConfig = try kube.load()
         let client = KubeClient(config: kubeConfig, logger: logger, pacing: Pacing(qps: qps, burst: burst))
-        let taskStore = try await store.open(logger: logger)
+        // The store is a service of the group, listed first: the group stops services in reverse order, so the
+        // store (a PostgreSQL pool) stops after the controller finished its calls in flight.
+        let taskStore = try await store.open(logger: logger, runner: .service)
         var configuration = options.configuration(defaultNamespace: kubeConfig.namespace)
         configuration.exclusive = leaderElect
         let controller = try Controller(configuration: configuration, store: taskStore, client: client, logger: logger)
@@ -173,12 +182,14 @@ struct ControllerCommand: AsyncParsableCommand {
         } else {
             service = controller
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: taskStore), .init(service: service)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
-        ))
-        try await group.run()
+        )
+        // A backstop above the controller's own deadline: the lease release and the store's close get 5 s more.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
         try await taskStore.close()
     }
 }

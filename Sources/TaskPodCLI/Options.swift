@@ -14,8 +14,8 @@ struct StoreOptions: ParsableArguments {
         valueName: "path-or-url"))
     var db: String = ProcessInfo.processInfo.environment["TASKPOD_DB"] ?? "taskpod.sqlite"
 
-    func open(logger: Logger) async throws -> TaskStore {
-        try await TaskStore.open(db, logger: logger)
+    func open(logger: Logger, runner: TaskStore.PoolRunner = .owned) async throws -> TaskStore {
+        try await TaskStore.open(db, logger: logger, runner: runner)
     }
 }
 

@@ -5,8 +5,10 @@ import Synchronization
 /// The PostgreSQL backend: a pool of connections (PostgresNIO's `PostgresClient`) that several controllers share a
 /// database through.
 ///
-/// The pool is a `Service`; the backend runs it in a task it owns from ``open(_:logger:)`` to ``close()``, which
-/// cancels that task and waits for it, so that no connection outlives the store. Statements outside a transaction
+/// The pool is a `Service`. Opened for a `ServiceGroup` (``TaskStore/PoolRunner/service``), the store's `run()` runs
+/// it, so the pool stops with the group, after the services listed behind the store. Opened on its own (a command
+/// that runs once, a test), the backend runs it in a task it owns from ``open(_:logger:runner:)`` to ``close()``,
+/// which cancels that task and waits for it, so that no connection outlives the store. Statements outside a transaction
 /// run on any pooled connection; a transaction leases one connection from `BEGIN` to `COMMIT` or `ROLLBACK`.
 /// Transactions run at PostgreSQL's default isolation, READ COMMITTED: the store's statements lock the rows they
 /// read before changing them (``SQLDialect/rowLockClause``), and claims skip rows that other claimers hold
@@ -23,15 +25,18 @@ final class PostgresBackend: SQLBackend {
     private let state: Mutex<State>
 
     private enum State {
+        /// The pool runs in the backend's own task.
         case running(Task<Void, Never>)
+        /// The pool waits for ``run()``, which the store's `ServiceGroup` calls.
+        case service
         case closed
     }
 
-    private init(url: PostgresURL, client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
+    private init(url: PostgresURL, client: PostgresClient, state: State, logger: Logger) {
         self.url = url
         self.client = client
         self.logger = logger
-        self.state = Mutex(.running(runner))
+        self.state = Mutex(state)
     }
 
     /// Connects to the server at `url` and starts the pool.
@@ -39,7 +44,7 @@ final class PostgresBackend: SQLBackend {
     /// One connection is made first, on its own, so that a server that cannot be reached, a wrong password or a
     /// missing database fails here at once with the server's reason (the pool would keep retrying in the
     /// background).
-    static func open(_ url: PostgresURL, logger: Logger) async throws -> PostgresBackend {
+    static func open(_ url: PostgresURL, logger: Logger, runner: TaskStore.PoolRunner = .owned) async throws -> PostgresBackend {
         let configuration = try clientConfiguration(url)
         let probe: PostgresConnection
         do {
@@ -52,15 +57,35 @@ final class PostgresBackend: SQLBackend {
         try? await probe.close()
 
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        // Detached so that it inherits no task-locals: opened inside a ServiceLifecycle service, the pool would
-        // otherwise stop at the first sign of graceful shutdown, while the controller still needs its store to wind
-        // down. The store's close() is what ends it.
-        let runner = Task.detached { await client.run() }
+        let state: State
+        switch runner {
+        case .owned:
+            // Detached so that it inherits no task-locals: opened inside a ServiceLifecycle service, the pool would
+            // otherwise stop at the first sign of graceful shutdown, while the caller still needs its store to wind
+            // down. The store's close() is what ends it.
+            state = .running(Task.detached { await client.run() })
+        case .service:
+            state = .service
+        }
         logger.debug(
             "Opened the PostgreSQL task store",
             metadata: ["store.url": .string(url.displayName), "store.tls": .string(tlsSummary(url))]
         )
-        return PostgresBackend(url: url, client: client, runner: runner, logger: logger)
+        return PostgresBackend(url: url, client: client, state: state, logger: logger)
+    }
+
+    /// Runs the pool of a backend opened for a `ServiceGroup` until a graceful shutdown or cancellation; returns at
+    /// once for a backend that runs its own pool.
+    func run() async {
+        guard runsAsService else { return }
+        await client.run()
+    }
+
+    /// True when the pool waits for ``run()``.
+    var runsAsService: Bool {
+        state.withLock { state in
+            if case .service = state { true } else { false }
+        }
     }
 
     deinit {
@@ -104,7 +129,7 @@ final class PostgresBackend: SQLBackend {
 
     func close() async throws {
         let runner: Task<Void, Never>? = state.withLock { state in
-            guard case .running(let runner) = state else { return nil }
+            let runner: Task<Void, Never>? = if case .running(let runner) = state { runner } else { nil }
             state = .closed
             return runner
         }

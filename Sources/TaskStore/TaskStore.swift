@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 
 /// The durable record of every task instance: its key, spec, state and timestamps, its transitions, and its log.
 ///
@@ -25,6 +26,15 @@ import Logging
 /// try await store.close()
 /// ```
 public final class TaskStore: Sendable {
+    /// Who runs a PostgreSQL store's connection pool.
+    public enum PoolRunner: Sendable {
+        /// The store itself, from ``open(_:logger:runner:)`` to ``close()``: for commands that run once and tests.
+        case owned
+        /// The store's ``run()``, as a `Service` in the process' `ServiceGroup`, listed before the services that use
+        /// the store so that it stops after them.
+        case service
+    }
+
     let backend: any SQLBackend
     /// The store's path or URL for messages, without passwords.
     let location: String
@@ -48,16 +58,28 @@ public final class TaskStore: Sendable {
     ///     roots to trust instead of the system's); `host=/socket/dir` (a Unix socket instead of TCP);
     ///     `connect_timeout=SECONDS`. The PostgreSQL database must exist.
     ///   - logger: Where the store logs migrations and retries.
+    ///   - runner: Who runs a PostgreSQL store's pool (SQLite has none): the store itself (the default), or its
+    ///     ``run()`` in a `ServiceGroup`; then the store answers once the group runs.
     /// - Throws: ``TaskStoreError`` with code `.invalidURL` for a location that cannot be used, `.schema` for a store
     ///   written by a newer taskpod, `.database` when the database cannot be opened or fails. Messages never contain
     ///   the password.
-    public static func open(_ url: String, logger: Logger) async throws -> TaskStore {
+    public static func open(_ url: String, logger: Logger, runner: PoolRunner = .owned) async throws -> TaskStore {
         let location = try StoreLocation(parsing: url)
+        if runner == .service, case .postgres(let postgresURL) = location {
+            // Migrate through a pool of its own first: the service's pool only runs once its group runs.
+            try await open(url, logger: logger).close()
+            do {
+                let backend = try await PostgresBackend.open(postgresURL, logger: logger, runner: .service)
+                return TaskStore(backend: backend, location: location.displayName, logger: logger)
+            } catch let error as SQLError {
+                throw TaskStoreError(.database, "Cannot open the task store: \(error.message).", underlying: error.underlying ?? error)
+            }
+        }
         let backend: any SQLBackend
         do {
             switch location {
             case .postgres(let postgresURL):
-                backend = try await PostgresBackend.open(postgresURL, logger: logger)
+                backend = try await PostgresBackend.open(postgresURL, logger: logger, runner: .owned)
             case .sqliteFile, .sqliteMemory:
                 backend = try await SQLiteBackend.open(location, logger: logger)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Runs work only while this process holds a Lease; releases the Lease when the work ends.
 ///
@@ -25,12 +26,20 @@ public struct LeaderElector: Sendable {
         self.logger = logger
     }
 
-    /// Campaigns until it leads, then runs `lead` while renewing; stops `lead` (by cancellation) when the
-    /// Lease is lost, and campaigns again. Returns when cancelled, after releasing a held Lease.
+    /// Campaigns until it leads, then runs `lead` while renewing; stops `lead` (by cancellation) when the Lease is
+    /// lost, and campaigns again. When `lead` returns (for example after a graceful shutdown, which `lead` sees as
+    /// its own), it releases the Lease so a standby takes over at once, and returns. A graceful shutdown while
+    /// campaigning ends the campaign; cancellation ends everything at once (then the Lease is left to expire).
     public func run(_ lead: @escaping @Sendable () async throws -> Void) async throws {
         var election = LeaderElection(identity: identity, timing: timing)
-        while !Task.isCancelled {
-            guard await acquire(&election) else { return }
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let start = election
+            let won: LeaderElection? = await cancelWhenGracefulShutdown {
+                var campaign = start
+                return await self.acquire(&campaign) ? campaign : nil
+            }
+            guard let won else { return }
+            election = won
             logger.notice("leading", metadata: ["lease.name": "\(name)", "lease.holder": "\(identity)"])
             let lost = await withTaskGroup(of: Bool.self) { group -> Bool in
                 group.addTask {
@@ -46,9 +55,7 @@ public struct LeaderElector: Sendable {
                 logger.warning("lost the lease; stopped leading", metadata: ["lease.name": "\(name)"])
                 continue
             }
-            // Release outside the (possibly cancelled) current task so the calls are not cancelled too.
-            let elector = self
-            await Task { await elector.release() }.value
+            await release()
             return
         }
     }
