@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: all deps build demo test clean bench chaos
+.PHONY: all deps build demo test clean bench chaos release check-binary
 
 all: build
 
@@ -12,8 +12,16 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
+# `swift build` builds both executables: taskpod, and kubesim (the simulator) that the demo starts beside it.
 demo: build
 	./.build/debug/taskpod demo
+
+# The binary a container image ships, checked to hold no simulator code.
+release: deps
+	$(SWIFT) build -c release --product taskpod $(BUILD_FLAGS)
+	./scripts/check-binary.sh .build/release/taskpod
+
+check-binary: release
 
 # The tests talk to real things: KubeSim over loopback, SQLite files, a throwaway PostgreSQL server (started
 # and stopped here), and kubectl / the official Python client from a virtual environment.
@@ -27,9 +35,9 @@ clean:
 
 # Benchmarks (release build); results go to BENCHMARKS.md by hand, with the machine and the command.
 bench: deps
-	$(SWIFT) build -c release --product taskpod
+	$(SWIFT) build -c release --product kubesim
 	$(SWIFT) build -c release --product ClientBenchmarks
-	./.build/release/ClientBenchmarks --taskpod ./.build/release/taskpod
+	./.build/release/ClientBenchmarks --kubesim ./.build/release/kubesim
 
 # The large chaos suite (release build): 500 tasks with 10 kill -9 of the controller on SQLite and on PostgreSQL,
 # the same under API faults and 30 s of downtime, two controllers with leader election, and adoption of up to
@@ -37,5 +45,6 @@ bench: deps
 CHAOS_FLAGS ?=
 chaos: deps
 	$(SWIFT) build -c release --product taskpod
+	$(SWIFT) build -c release --product kubesim
 	$(SWIFT) build -c release --product ChaosRunner
 	./scripts/run-tests.sh ./.build/release/ChaosRunner --taskpod ./.build/release/taskpod $(CHAOS_FLAGS)

@@ -160,8 +160,9 @@ var package = Package(
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodSchemaTests", dependencies: ["PodSchema", "JSON"]),
         .testTarget(name: "CompatibilityTests", dependencies: ["KubeSimTestKit", "TestSupport", "JSON"]),
-        .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "TestSupport", "TaskStore", "KubeClient", "JSON",
+        .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
     ]

@@ -9,13 +9,18 @@ import YAML
 
 /// `--db`: where tasks are stored.
 struct StoreOptions: ParsableArguments {
+    // The default is resolved when used, not shown: $TASKPOD_DB may hold a password, and --help prints defaults.
     @Option(name: .long, help: ArgumentHelp(
-        "The task store: a SQLite file path (sqlite:///path also works) or a database URL.",
+        "The task store: a SQLite file path (sqlite:///path also works) or a database URL (default: $TASKPOD_DB, else "
+            + "taskpod.sqlite).",
         valueName: "path-or-url"))
-    var db: String = ProcessInfo.processInfo.environment["TASKPOD_DB"] ?? "taskpod.sqlite"
+    var db: String?
+
+    /// `--db`, else `$TASKPOD_DB`, else `taskpod.sqlite`.
+    var location: String { db ?? ProcessInfo.processInfo.environment["TASKPOD_DB"] ?? "taskpod.sqlite" }
 
     func open(logger: Logger, runner: TaskStore.PoolRunner = .owned) async throws -> TaskStore {
-        try await TaskStore.open(db, logger: logger, runner: runner)
+        try await TaskStore.open(location, logger: logger, runner: runner)
     }
 }
 
