@@ -127,7 +127,8 @@ final class TransferOwner: Sendable {
     }
 
     deinit {
-        if !transfer.state.withLock({ $0.finished }) { engine.cancel(transfer) }
+        // A no-op once the transfer ended; the engine is retained here, so the command is queued or refused.
+        transfer.cancel(engine: engine)
     }
 }
 

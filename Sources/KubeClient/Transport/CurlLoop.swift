@@ -225,7 +225,7 @@ private func curlWriteCallback(
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
     guard length > 0, let data else { return length }
-    if transfer.state.withLock({ $0.head == nil }) {
+    if transfer.state.withLock({ $0.isAwaitingHead }) {
         // A body before the end of headers (HTTP/1.0 style): complete the head first.
         var status = 0
         if let easy = transfer.resources.easy {
