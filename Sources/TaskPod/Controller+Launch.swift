@@ -69,7 +69,7 @@ extension Controller {
         let limiter = AsyncSemaphore(max(1, configuration.createConcurrency))
         await withDiscardingTaskGroup { group in
             for task in tasks {
-                await limiter.acquire()
+                guard (try? await limiter.acquire()) != nil else { break }
                 group.addTask {
                     await self.launch(task)
                     await limiter.release()
