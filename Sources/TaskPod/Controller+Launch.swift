@@ -75,9 +75,9 @@ extension Controller {
         var unstarted: [TaskInstance] = []
         await withDiscardingTaskGroup { group in
             for task in tasks {
-                await limiter.acquire()
-                guard !stopping.isClosed, !Task.isCancelled else {
-                    await limiter.release()
+                let acquired = (try? await limiter.acquire()) != nil
+                guard acquired, !stopping.isClosed, !Task.isCancelled else {
+                    if acquired { await limiter.release() }
                     unstarted.append(task)
                     continue
                 }

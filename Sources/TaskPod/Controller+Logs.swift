@@ -20,7 +20,7 @@ extension Controller {
             while let request = await followRequests.next() {
                 followRequests.done(request)
                 group.addTask {
-                    await self.followers.withUnit {
+                    try? await self.followers.withUnit {
                         // It may have waited for a unit: a task that ended meanwhile has its final log already.
                         guard let task = try? await self.store.task(id: request.taskID), !task.state.isFinal else {
                             self.followed.stop(request.taskID)

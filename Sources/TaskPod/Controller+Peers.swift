@@ -76,7 +76,7 @@ extension Controller {
         let relabelled = await withTaskGroup(of: Bool.self) { group -> Int in
             for pod in pods {
                 group.addTask {
-                    await limiter.withUnit {
+                    (try? await limiter.withUnit {
                         do {
                             _ = try await self.client.patchPod(name: pod.name, namespace: pod.namespace, patch: patch, type: .merge)
                             return true
@@ -88,7 +88,7 @@ extension Controller {
                             ])
                             return false
                         }
-                    }
+                    }) ?? false
                 }
             }
             var count = 0

@@ -48,16 +48,18 @@ public final class CurlEngine: Sendable {
     }
 
     /// Hands a command to the curl thread. After shutdown, a new transfer fails at once and the rest is moot.
+    ///
+    /// The wakeup happens under the queue's lock: the curl thread closes the multi handle under the same lock
+    /// after the queue is closed, so no wakeup can reach a freed handle.
     func submit(_ command: Command) {
         let accepted = commands.pending.withLock { queue in
             guard !queue.closed else { return false }
             queue.commands.append(command)
             if case .shutdown = command { queue.closed = true }
+            curl_multi_wakeup(multi.pointer)
             return true
         }
-        if accepted {
-            curl_multi_wakeup(multi.pointer)
-        } else {
+        if !accepted {
             switch command {
             case .add(let transfer):
                 transfer.complete(error: TransportError(code: .cancelled, message: "the client was shut down", request: transfer.label))
@@ -109,7 +111,7 @@ public final class CurlEngine: Sendable {
 final class CommandQueue: Sendable {
     struct Pending {
         var commands: [CurlEngine.Command] = []
-        /// Set once a shutdown is queued: nothing more is accepted.
+        /// Set once a shutdown is queued: nothing more is accepted, and nothing touches the multi handle again.
         var closed = false
     }
 
@@ -127,7 +129,8 @@ final class TransferOwner: Sendable {
     }
 
     deinit {
-        if !transfer.state.withLock({ $0.finished }) { engine.cancel(transfer) }
+        // A no-op once the transfer ended; the engine is retained here, so the command is queued or refused.
+        transfer.cancel(engine: engine)
     }
 }
 

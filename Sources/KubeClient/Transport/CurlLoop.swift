@@ -38,12 +38,18 @@ struct CurlLoop {
     }
 
     /// Fails every transfer still in flight and closes the multi handle with its connections.
+    ///
+    /// The cleanup runs under the command queue's lock, which `CurlEngine.submit` holds while it wakes the
+    /// handle up; the queue is closed already (the shutdown command closed it), so no later wakeup follows.
     private mutating func stop() {
         for easy in Array(active.keys) {
             let label = active[easy]?.label ?? ""
             finish(easy: easy, error: TransportError(code: .cancelled, message: "the client was shut down", request: label))
         }
-        curl_multi_cleanup(multi)
+        commands.pending.withLock { [multi] queue in
+            queue.closed = true
+            curl_multi_cleanup(multi)
+        }
     }
 
     private mutating func handle(_ command: CurlEngine.Command) {
@@ -225,7 +231,7 @@ private func curlWriteCallback(
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
     guard length > 0, let data else { return length }
-    if transfer.state.withLock({ $0.head == nil }) {
+    if transfer.state.withLock({ $0.isAwaitingHead }) {
         // A body before the end of headers (HTTP/1.0 style): complete the head first.
         var status = 0
         if let easy = transfer.resources.easy {

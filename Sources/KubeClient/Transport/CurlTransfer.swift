@@ -5,8 +5,11 @@ import Synchronization
 /// C memory) and the Swift task reading the response. libcurl callbacks receive it unretained; the engine
 /// keeps it alive until after `curl_easy_cleanup`.
 final class CurlTransfer: Sendable {
+    typealias HeadWaiter = CheckedContinuation<HTTPResponseHead, any Error>
+    typealias BodyWaiter = CheckedContinuation<[UInt8]?, any Error>
+
     let request: HTTPRequest
-    let state: Mutex<TransferStateMachine>
+    let state: Mutex<TransferStateMachine<HeadWaiter, BodyWaiter>>
     let label: String
 
     /// C resources, touched only on the curl thread.
@@ -14,9 +17,9 @@ final class CurlTransfer: Sendable {
 
     init(request: HTTPRequest, bufferLimit: Int) {
         self.request = request
-        self.state = Mutex(TransferStateMachine(bufferLimit: bufferLimit))
-        self.resources = CurlResources()
         self.label = "\(request.method.rawValue) \(CurlTransfer.redact(request.url))"
+        self.state = Mutex(TransferStateMachine(bufferLimit: bufferLimit, label: label))
+        self.resources = CurlResources()
     }
 
     /// The URL without any query string, which may carry continue tokens and selectors but is kept short.
@@ -48,58 +51,58 @@ final class CurlTransfer: Sendable {
     }
 
     func complete(error: (any Error)?) {
-        let action = state.withLock { $0.completed(error: error) }
+        let (action, noHead) = state.withLock { ($0.completed(error: error), $0.noHead) }
         guard case .resume(let head, let body, let error) = action else { return }
         if let error {
             head?.resume(throwing: error)
             body?.resume(throwing: error)
         } else {
-            head?.resume(throwing: TransportError(code: .protocolError, message: "the server sent no response head", request: label))
+            head?.resume(throwing: noHead)
             body?.resume(returning: nil)
         }
     }
 
     // MARK: consumer side (Swift task)
 
+    /// Gives up on the transfer: a waiting reader fails as cancelled at once, and the curl thread removes it.
+    func cancel(engine: CurlEngine) {
+        let error = TransportError(code: .cancelled, message: "cancelled", request: label)
+        guard case .stop(let head, let body) = state.withLock({ $0.cancel(error: error) }) else { return }
+        head?.resume(throwing: error)
+        body?.resume(throwing: error)
+        engine.cancel(self)
+    }
+
     func head(engine: CurlEngine) async throws -> HTTPResponseHead {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, any Error>) in
-                let ready = state.withLock { $0.waitForHead(continuation) }
-                switch ready {
-                case .success(let head): continuation.resume(returning: head)
-                case .failure(let error): continuation.resume(throwing: error)
-                case nil: break
+            try await withCheckedThrowingContinuation { (continuation: HeadWaiter) in
+                switch state.withLock({ $0.waitForHead(continuation) }) {
+                case .head(let head): continuation.resume(returning: head)
+                case .fail(let error): continuation.resume(throwing: error)
+                case .wait: break
                 }
             }
         } onCancel: {
-            engine.cancel(self)
+            cancel(engine: engine)
         }
     }
 
     /// The next body chunk, or nil at the end of the body.
     func nextChunk(engine: CurlEngine) async throws -> [UInt8]? {
-        while true {
-            let chunk: [UInt8]? = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                    let action = state.withLock { state in
-                        let action = state.nextChunk()
-                        if case .wait = action { state.waitForChunk(continuation) }
-                        return action
-                    }
-                    switch action {
-                    case .chunk(let bytes, let unpause):
-                        if unpause { engine.unpause(self) }
-                        continuation.resume(returning: bytes)
-                    case .end: continuation.resume(returning: nil)
-                    case .fail(let error): continuation.resume(throwing: error)
-                    case .wait: break
-                    }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: BodyWaiter) in
+                switch state.withLock({ $0.nextChunk(continuation) }) {
+                case .chunk(let bytes, let unpause):
+                    if unpause { engine.unpause(self) }
+                    continuation.resume(returning: bytes)
+                case .end: continuation.resume(returning: nil)
+                case .fail(let error): continuation.resume(throwing: error)
+                case .wait(let unpause):
+                    if unpause { engine.unpause(self) }
                 }
-            } onCancel: {
-                engine.cancel(self)
             }
-            if let chunk, chunk.isEmpty { continue }
-            return chunk
+        } onCancel: {
+            cancel(engine: engine)
         }
     }
 }
