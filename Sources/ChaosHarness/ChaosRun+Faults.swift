@@ -20,6 +20,7 @@ extension ChaosRun {
             "downtimeSeconds": nil,
         ]
         guard await setFaults(base, context, replacing: true) else { return }
+        state.withLock { $0.faultsApplied = true }
         note("\(Int(plan.errorRate * 100))% of requests 500/503, watches dropped every \(plan.dropWatchesEvery) s, "
             + "history window \(plan.historyWindow) events")
         var storms = 0
@@ -37,6 +38,7 @@ extension ChaosRun {
                 downtimeDone = true
                 let at = (ContinuousClock.now - context.start).inSeconds
                 guard await setFaults(["downtimeSeconds": .double(plan.downtimeSeconds), "throttle": nil], context) else { continue }
+                state.withLock { $0.downtimeDone = true }
                 note("API down for \(plan.downtimeSeconds) s from \(seconds(at)) (\(Int(progress.done * 100))% done)")
                 say("API down for \(plan.downtimeSeconds) s")
                 // Not cancellable: the server must be told to forget the downtime before the next change.
