@@ -139,7 +139,7 @@ extension ChaosRun {
                 return
             }
             // Not cancellable: the adoption is measured to its end even when the tasks all end meanwhile.
-            try? await Task.sleep(for: .milliseconds(100))
+            await sleepIgnoringCancellation(for: .milliseconds(100))
         }
         state.withLock { state in
             state.report.faultNotes.append("the \(pods) Pods of \(id) were not adopted within 120 s of its kill")

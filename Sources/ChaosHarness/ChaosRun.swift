@@ -287,7 +287,11 @@ public final class ChaosRun: Sendable {
                         + "\(counts[.queued] ?? 0) queued")
                 }
             }
-            try? await Task.sleep(for: .milliseconds(200))
+            do {
+                try await Task.sleep(for: .milliseconds(200))
+            } catch {
+                return
+            }
         }
         say("timed out after \(configuration.timeout)")
     }
