@@ -25,8 +25,11 @@ check-binary: release
 
 # The tests talk to real things: KubeSim over loopback, SQLite files, a throwaway PostgreSQL server (started
 # and stopped here), and kubectl / the official Python client from a virtual environment.
+# The generated Pod schema (Sources/PodSchema/PodSchema+Table.swift) is checked against the Kubernetes 1.37 schema
+# of kubernetes-validate first: a drift fails the run with a diff summary.
 test: deps
 	./scripts/python-tools.sh
+	"$${TASKPOD_VENV:-.venv}/bin/python" scripts/gen-pod-schema.py --check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	./scripts/run-tests.sh $(SWIFT) test --skip-build $(BUILD_FLAGS)
 

@@ -90,8 +90,12 @@ public enum AdoptionBenchmark {
             say("\(pods) Pods running after \(seconds(secondsToLaunch))")
 
             await first.killAndWait()
-            // Let A's heartbeat lapse, so B adopts on its first pass.
-            try await Task.sleep(for: .seconds(Double(settings.heartbeatTimeout) + 1))
+            // B adopts on its first pass once A's last recorded heartbeat is older than the timeout: wait until then,
+            // counted from that heartbeat in the store (A is dead, so it is the last), not from the kill.
+            let lastBeat = try await store.controllers().first { $0.id == "bench-a" }?.heartbeatAt
+            guard let lastBeat else { throw HarnessError("controller bench-a never registered in the store") }
+            let lapse = lastBeat + Double(settings.heartbeatTimeout) + 0.5 - Date().timeIntervalSince1970
+            if lapse > 0 { try await Task.sleep(for: .seconds(lapse)) }
             let second = try start("bench-b")
             let adopterStart = second.startedAt
             var relabelled: Double?

@@ -16,8 +16,10 @@ public struct AuditLogFile: Sendable {
     }
 
     public var entries: [Entry]
-    /// Lines that are not JSON objects of that shape (a line cut by a crash would be one).
+    /// Lines that are not JSON objects of that shape (a line cut by a crash would be one): each is a violation.
     public var malformedLines: Int
+    /// The first few malformed lines, with their line numbers, as evidence.
+    public var malformedSamples: [String]
 
     /// Reads the file at `path`.
     ///
@@ -26,13 +28,23 @@ public struct AuditLogFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HarnessError("cannot read the audit log \(path)")
         }
+        self.init(data: data)
+    }
+
+    /// Parses the JSON lines of an audit log.
+    public init(data: Data) {
         var entries: [Entry] = []
-        var malformed = 0
-        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+        var malformed: [String] = []
+        var count = 0
+        for (number, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+        where !line.isEmpty {
             guard let value = try? JSONValue(parsing: line), let verb = value["verb"]?.stringValue,
                 let code = value["code"]?.intValue
             else {
-                malformed += 1
+                count += 1
+                if malformed.count < 5 {
+                    malformed.append("line \(number + 1): \(String(decoding: line.prefix(200), as: UTF8.self))")
+                }
                 continue
             }
             entries.append(Entry(
@@ -40,7 +52,8 @@ public struct AuditLogFile: Sendable {
                 code: Int(code), namespace: value["namespace"]?.stringValue, pod: value["pod"]?.stringValue))
         }
         self.entries = entries
-        self.malformedLines = malformed
+        self.malformedLines = count
+        self.malformedSamples = malformed
     }
 
     /// Whether an entry is a request on Pods (not Leases, discovery or the simulator's own endpoints).

@@ -13,11 +13,12 @@ public enum ChaosInvariants {
     /// - the audit log shows exactly one successful Pod create for each task try (the Pod name is the try's);
     /// - every task has a log, with the ending the controller writes, and each scripted line exactly once;
     /// - every task's transitions are a valid history that ends once, in its state;
-    /// - `livePods` (Pods left without `airflow_executor_done=True` after the run) is empty.
+    /// - the Pods left without `airflow_executor_done=True` after the run could be listed, and there are none;
+    /// - there was something to check (``planViolations(_:)``) and the audit log is whole (``auditViolations(_:)``).
     public static func check(
-        plans: [ChaosTaskPlan], store: TaskStore, audit: AuditLogFile, livePods: [String]
+        plans: [ChaosTaskPlan], store: TaskStore, audit: AuditLogFile, pods: PodListing
     ) async throws -> [ChaosViolation] {
-        var violations: [ChaosViolation] = []
+        var violations = planViolations(plans) + auditViolations(audit)
         var byKey: [TaskKey: TaskInstance] = [:]
         for task in try await store.tasks() { byKey[task.key] = task }
         let creates = audit.successfulCreates
@@ -87,8 +88,68 @@ public enum ChaosInvariants {
         for (pod, entries) in creates where !plannedPods.contains(pod) {
             violations.append(ChaosViolation(.duplicateCreate, task: nil, "\(entries.count) creates of Pod \(pod), which no task owns"))
         }
-        for pod in livePods {
-            violations.append(ChaosViolation(.leakedPod, task: nil, "Pod \(pod) is still live after every task ended"))
+        return violations + podViolations(pods)
+    }
+
+    /// The last answer to "which Pods are still live" at the end of a run.
+    public enum PodListing: Sendable, Equatable {
+        /// `namespace/name` of each live Pod (none: every Pod is done).
+        case listed([String])
+        /// The list failed (the error), so nothing is known.
+        case failed(String)
+    }
+
+    /// A run with no planned task checks nothing: a violation, not a pass.
+    public static func planViolations(_ plans: [ChaosTaskPlan]) -> [ChaosViolation] {
+        plans.isEmpty ? [ChaosViolation(.vacuous, task: nil, "no task was planned, so no invariant was checked")] : []
+    }
+
+    /// An empty audit log (no create can be counted) and each malformed line (a create it held would go uncounted)
+    /// are violations.
+    public static func auditViolations(_ audit: AuditLogFile) -> [ChaosViolation] {
+        if audit.entries.isEmpty, audit.malformedLines == 0 {
+            return [ChaosViolation(.audit, task: nil, "the audit log is empty: no Pod create could be counted")]
+        }
+        guard audit.malformedLines > 0 else { return [] }
+        return [ChaosViolation(
+            .audit, task: nil,
+            "\(audit.malformedLines) malformed audit lines (a create on one would go uncounted): "
+                + audit.malformedSamples.joined(separator: " | "))]
+    }
+
+    /// Each live Pod is a leak; a failed list is a violation too (it is not "no Pods left").
+    public static func podViolations(_ pods: PodListing) -> [ChaosViolation] {
+        switch pods {
+        case .listed(let names):
+            names.map { ChaosViolation(.leakedPod, task: nil, "Pod \($0) is still live after every task ended") }
+        case .failed(let error):
+            [ChaosViolation(.settle, task: nil, "the Pods left at the end could not be listed: \(error)")]
+        }
+    }
+
+    /// With kills planned, at least one must have hit a controller while tasks were unfinished (counted from the
+    /// store right after the kill, so a lower bound of those at the kill); kills of an idle controller test nothing.
+    public static func killViolations(planned: Int, kills: [ChaosReport.Kill]) -> [ChaosViolation] {
+        guard planned > 0, !kills.contains(where: { ($0.unfinished ?? 0) > 0 }) else { return [] }
+        let seen = kills.map { "\($0.controller) with \($0.unfinished.map(String.init) ?? "an unknown number of") unfinished" }
+        return [ChaosViolation(
+            .vacuous, task: nil,
+            "\(planned) kills planned, but none hit a controller with tasks in flight"
+                + (seen.isEmpty ? " (no kill happened)" : ": " + seen.joined(separator: ", ")))]
+    }
+
+    /// A run with a fault plan whose faults were never set, or whose planned downtime never happened, tested no
+    /// faults.
+    public static func faultViolations(plan: ChaosFaultPlan?, applied: Bool, downtimeDone: Bool) -> [ChaosViolation] {
+        guard let plan else { return [] }
+        var violations: [ChaosViolation] = []
+        if !applied {
+            violations.append(ChaosViolation(.vacuous, task: nil, "the planned API faults were never set on the simulator"))
+        }
+        if plan.downtimeSeconds > 0, !downtimeDone {
+            violations.append(ChaosViolation(
+                .vacuous, task: nil,
+                "the planned \(plan.downtimeSeconds) s API downtime never happened (at \(Int(plan.downtimeAtProgress * 100))% done)"))
         }
         return violations
     }

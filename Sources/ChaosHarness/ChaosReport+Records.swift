@@ -8,8 +8,13 @@ extension ChaosReport {
         public var controller: String
         /// The share of tasks that had ended.
         public var progress: Double
-        /// Tasks launched or running at the kill: the Pods it orphaned.
+        /// Tasks launched or running when the harness last looked (up to 200 ms before the kill).
         public var inFlight: Int
+        /// Tasks not final, counted from the store right after the kill: a lower bound of those unfinished at the
+        /// kill (tasks only ever become final). Nil when the store could not be read.
+        public var unfinished: Int?
+        /// The killed controller's live Pods right after the kill: the Pods it orphaned.
+        public var orphanedPods: Int
         /// The controller started in its place (nil in a leader-election run, where the standby takes over).
         public var restartedAs: String?
         /// How the killed process ended (`signal 9`, or an exit if it died first).

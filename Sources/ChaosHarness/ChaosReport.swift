@@ -40,7 +40,8 @@ public struct ChaosReport: Sendable, CustomStringConvertible {
         let interesting = requests.filter { !$0.key.hasPrefix("get 200") }.sorted { $0.key < $1.key }
         lines.append("  requests: " + interesting.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
         for kill in kills {
-            lines.append("  kill at \(seconds(kill.at)) (\(Int(kill.progress * 100))% done, \(kill.inFlight) in flight): "
+            lines.append("  kill at \(seconds(kill.at)) (\(Int(kill.progress * 100))% done, \(kill.inFlight) in flight, "
+                + "\(kill.unfinished.map(String.init) ?? "?") unfinished, \(kill.orphanedPods) Pods orphaned): "
                 + "\(kill.controller) (\(kill.status))" + (kill.restartedAs.map { ", restarted as \($0)" } ?? ""))
         }
         for adoption in adoptions {

@@ -20,6 +20,7 @@ extension ChaosRun {
             "downtimeSeconds": nil,
         ]
         guard await setFaults(base, context, replacing: true) else { return }
+        state.withLock { $0.faultsApplied = true }
         note("\(Int(plan.errorRate * 100))% of requests 500/503, watches dropped every \(plan.dropWatchesEvery) s, "
             + "history window \(plan.historyWindow) events")
         var storms = 0
@@ -37,14 +38,15 @@ extension ChaosRun {
                 downtimeDone = true
                 let at = (ContinuousClock.now - context.start).inSeconds
                 guard await setFaults(["downtimeSeconds": .double(plan.downtimeSeconds), "throttle": nil], context) else { continue }
+                state.withLock { $0.downtimeDone = true }
                 note("API down for \(plan.downtimeSeconds) s from \(seconds(at)) (\(Int(progress.done * 100))% done)")
                 say("API down for \(plan.downtimeSeconds) s")
                 // Not cancellable: the server must be told to forget the downtime before the next change.
-                try? await Task.sleep(for: .seconds(plan.downtimeSeconds + 0.5))
+                await sleepIgnoringCancellation(for: .seconds(plan.downtimeSeconds + 0.5))
                 let back = ContinuousClock.now + .seconds(30)
                 while ContinuousClock.now < back {
                     if await setFaults(["downtimeSeconds": nil], context, quiet: true) { break }
-                    try? await Task.sleep(for: .milliseconds(250))
+                    await sleepIgnoringCancellation(for: .milliseconds(250))
                 }
                 continue
             }
@@ -63,7 +65,8 @@ extension ChaosRun {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if await setFaults([:], context, replacing: true, quiet: true) { return }
-            try? await Task.sleep(for: .milliseconds(250))
+            // Not cancellable either: a run must not leave its faults behind.
+            await sleepIgnoringCancellation(for: .milliseconds(250))
         }
         note("could not clear the faults")
     }

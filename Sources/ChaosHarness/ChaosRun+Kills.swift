@@ -35,8 +35,10 @@ extension ChaosRun {
                 let status = await kill(victim)
                 let at = (ContinuousClock.now - context.start).inSeconds
                 let killedAt = ContinuousClock.now
-                say("killed \(victim.id) at \(seconds(at)) (\(Int(done * 100))% done, \(inFlight) in flight)")
+                let unfinished = await unfinishedTasks(context)
                 let orphans = await livePods(of: victim.id, context)
+                say("killed \(victim.id) at \(seconds(at)) (\(Int(done * 100))% done, \(inFlight) in flight, "
+                    + "\(unfinished.map(String.init) ?? "?") unfinished, \(orphans) Pods orphaned)")
 
                 var restartedAs: String?
                 if !configuration.leaderElection {
@@ -68,8 +70,8 @@ extension ChaosRun {
                 }
                 state.withLock { state in
                     state.report.kills.append(ChaosReport.Kill(
-                        at: at, controller: victim.id, progress: done, inFlight: inFlight, restartedAs: restartedAs,
-                        status: "\(status)"))
+                        at: at, controller: victim.id, progress: done, inFlight: inFlight, unfinished: unfinished,
+                        orphanedPods: orphans, restartedAs: restartedAs, status: "\(status)"))
                 }
             }
             await measurements.waitForAll()
@@ -106,6 +108,12 @@ extension ChaosRun {
         return live.last { $0.id == holder }
     }
 
+    /// How many tasks are not final, from the store; nil when it cannot be read.
+    func unfinishedTasks(_ context: Context) async -> Int? {
+        guard let counts = try? await context.store.counts() else { return nil }
+        return counts.filter { !$0.key.isFinal }.values.reduce(0, +)
+    }
+
     /// How many live Pods carry `airflow-worker=<id>`.
     func livePods(of id: String, _ context: Context) async -> Int {
         let selector = "airflow-worker=\(id),airflow_executor_done!=True"
@@ -131,7 +139,7 @@ extension ChaosRun {
                 return
             }
             // Not cancellable: the adoption is measured to its end even when the tasks all end meanwhile.
-            try? await Task.sleep(for: .milliseconds(100))
+            await sleepIgnoringCancellation(for: .milliseconds(100))
         }
         state.withLock { state in
             state.report.faultNotes.append("the \(pods) Pods of \(id) were not adopted within 120 s of its kill")

@@ -38,6 +38,9 @@ public final class ChaosRun: Sendable {
         var inFlight: Int = 0
         var finished = false
         var nextIdentity = 1
+        /// Whether the fault plan's faults were set, and its downtime started (evidence that they were tested).
+        var faultsApplied = false
+        var downtimeDone = false
     }
 
     /// What every part of a run shares, once set up.
@@ -160,20 +163,22 @@ public final class ChaosRun: Sendable {
         if !state.withLock({ $0.controllers.contains { $0.process.isRunning } }) {
             _ = try? startController(id: nextIdentity(), context)
         }
-        let livePods = await settle(context)
+        let pods = await settle(context)
         checkCrashes()
         await stopControllers()
         await context.sim.stop()
 
         let audit = try AuditLogFile(path: context.sim.auditLogPath)
         let violations = try await ChaosInvariants.check(
-            plans: context.plans, store: context.store, audit: audit, livePods: livePods)
+            plans: context.plans, store: context.store, audit: audit, pods: pods)
         let counts = try await context.store.counts()
         return state.withLock { state in
             state.report.violations += violations
+                + ChaosInvariants.killViolations(planned: configuration.kills, kills: state.report.kills)
+                + ChaosInvariants.faultViolations(
+                    plan: configuration.faults, applied: state.faultsApplied, downtimeDone: state.downtimeDone)
             state.report.requests = audit.summary
             state.report.finalStates = counts
-            if audit.malformedLines > 0 { state.report.faultNotes.append("\(audit.malformedLines) malformed audit lines") }
             return state.report
         }
     }
@@ -282,7 +287,11 @@ public final class ChaosRun: Sendable {
                         + "\(counts[.queued] ?? 0) queued")
                 }
             }
-            try? await Task.sleep(for: .milliseconds(200))
+            do {
+                try await Task.sleep(for: .milliseconds(200))
+            } catch {
+                return
+            }
         }
         say("timed out after \(configuration.timeout)")
     }
@@ -291,18 +300,23 @@ public final class ChaosRun: Sendable {
         state.withLock { ($0.progress, $0.inFlight, $0.finished) }
     }
 
-    /// Waits until no live Pod (without `airflow_executor_done=True`) is left, at most 30 s; returns those left.
-    func settle(_ context: Context) async -> [String] {
+    /// Waits until no live Pod (without `airflow_executor_done=True`) is left, at most 30 s; returns the last
+    /// answer: the Pods left, or the error of a list that failed (never an empty list in its place).
+    func settle(_ context: Context) async -> ChaosInvariants.PodListing {
         let deadline = ContinuousClock.now + .seconds(30)
-        var names: [String] = []
+        var listing = ChaosInvariants.PodListing.failed("no list was made")
         repeat {
-            if let pods = try? await context.client.listAllPods(namespace: nil, labelSelector: "airflow_executor_done!=True") {
-                names = pods.items.map { "\($0.namespace)/\($0.name)" }
-                if names.isEmpty { return [] }
+            do {
+                let pods = try await context.client.listAllPods(namespace: nil, labelSelector: "airflow_executor_done!=True")
+                listing = .listed(pods.items.map { "\($0.namespace)/\($0.name)" })
+                if pods.items.isEmpty { return listing }
+            } catch {
+                listing = .failed("\(error)")
             }
-            try? await Task.sleep(for: .milliseconds(250))
+            // Polls the condition; a cancelled run ends the wait.
+            do { try await Task.sleep(for: .milliseconds(250)) } catch { return listing }
         } while ContinuousClock.now < deadline
-        return names
+        return listing
     }
 
     func say(_ line: String) {

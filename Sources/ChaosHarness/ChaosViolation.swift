@@ -21,6 +21,12 @@ public struct ChaosViolation: Sendable, CustomStringConvertible {
         case leakedPod
         /// A controller process ended without being killed, or failed its graceful stop.
         case controllerCrash
+        /// The audit log is empty or has a line that is not an entry: the creates cannot all be counted.
+        case audit
+        /// The Pods left at the end could not be listed: no Pod cannot be told from no answer.
+        case settle
+        /// The run did not exercise what it claims: no task, no kill with tasks in flight, faults never injected.
+        case vacuous
     }
 
     public var kind: Kind

@@ -60,6 +60,25 @@ public final class SimProcess: Sendable {
         return SimProcess(process: process, kubeconfigPath: kubeconfig, auditLogPath: audit, baseURL: url)
     }
 
+    /// Starts the simulator (as ``start(binary:directory:extraArguments:)``), runs `body` with it, and stops it and
+    /// waits for its end on every path, success or throw: no simulator outlives the test that started it.
+    ///
+    /// ```swift
+    /// try await SimProcess.with(directory: directory.path) { sim in
+    ///     let client = try sim.client(logger: logger)
+    ///     _ = try await client.listPods(namespace: "default")
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``HarnessError`` when the simulator does not start, or what `body` throws.
+    public static func with<T>(
+        binary: String? = nil, directory: String, extraArguments: [String] = [],
+        isolation: isolated (any Actor)? = #isolation, _ body: (SimProcess) async throws -> T
+    ) async throws -> T {
+        let sim = try await start(binary: binary, directory: directory, extraArguments: extraArguments)
+        return try await sim.process.stoppingAfter(grace: .seconds(5)) { try await body(sim) }
+    }
+
     /// A client of the simulator for the harness's own reads (Pods, the Lease): patient retries, so that it rides
     /// out the faults it is injecting.
     public func client(logger: Logger) throws -> KubeClient {
@@ -84,6 +103,37 @@ public final class SimProcess: Sendable {
         }
         guard (200..<300).contains(response.status) else {
             throw HarnessError("the simulator refused the faults \(faults.jsonString): \(response.status) \(response.bodyText)")
+        }
+    }
+
+    /// Waits until the simulator's audit log records a request with `verb` (`watch`, `create`, …) whose path
+    /// contains `path`: the positive signal that the server has served it (a watch's entry is written once the
+    /// watch is subscribed, so every later change reaches it).
+    ///
+    /// - Returns: the audit line.
+    /// - Throws: ``HarnessError`` when the simulator ends first or `timeout` passes.
+    @discardableResult
+    public func waitForRequest(verb: String, path: String = "", timeout: Duration = .seconds(30)) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let data = FileManager.default.contents(atPath: auditLogPath) ?? Data()
+            // Only whole lines: the last one may be half written.
+            let whole = data.lastIndex(of: UInt8(ascii: "\n")).map { data[...$0] } ?? Data()
+            for line in whole.split(separator: UInt8(ascii: "\n")) {
+                guard let entry = try? JSONValue(parsing: line) else {
+                    throw HarnessError("a malformed line in the audit log \(auditLogPath): \(String(decoding: line, as: UTF8.self))")
+                }
+                if entry["verb"]?.stringValue == verb, path.isEmpty || entry["path"]?.stringValue?.contains(path) == true {
+                    return entry
+                }
+            }
+            if let status = process.status {
+                throw HarnessError("kubesim ended (\(status)) before a \(verb) request on \"\(path)\"; its output ends with:\n\(process.outputTail())")
+            }
+            if ContinuousClock.now >= deadline {
+                throw HarnessError("no \(verb) request on \"\(path)\" reached the simulator within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(25))
         }
     }
 

@@ -38,7 +38,11 @@ public final class ChildProcess: Sendable {
         /// Kept until the child ends: Foundation needs the object alive to deliver the termination.
         var process: Process?
         var status: ExitStatus?
-        var waiters: [CheckedContinuation<ExitStatus, Never>] = []
+        /// Who waits for the end, by waiter number; a cancelled waiter is resumed with nil and removed.
+        var waiters: [Int: CheckedContinuation<ExitStatus?, Never>] = [:]
+        var nextWaiter = 0
+        /// Waiters cancelled before they were added.
+        var cancelledWaiters: Set<Int> = []
     }
 
     /// The state, shared with the termination handler.
@@ -90,11 +94,11 @@ public final class ChildProcess: Sendable {
         process.terminationHandler = { finished in
             let status: ExitStatus = finished.terminationReason == .uncaughtSignal
                 ? .signalled(finished.terminationStatus) : .exited(finished.terminationStatus)
-            let waiters = box.state.withLock { state -> [CheckedContinuation<ExitStatus, Never>] in
+            let waiters = box.state.withLock { state -> [CheckedContinuation<ExitStatus?, Never>] in
                 state.status = status
                 state.process = nil
                 defer { state.waiters.removeAll() }
-                return state.waiters
+                return Array(state.waiters.values)
             }
             for waiter in waiters { waiter.resume(returning: status) }
         }
@@ -115,24 +119,49 @@ public final class ChildProcess: Sendable {
 
     /// Waits until the child ends.
     public func exit() async -> ExitStatus {
-        await withCheckedContinuation { continuation in
-            let status = box.state.withLock { state -> ExitStatus? in
-                if let status = state.status { return status }
-                state.waiters.append(continuation)
+        // Not cancellable, so never nil.
+        await waitForExit(cancellable: false) ?? .exited(-1)
+    }
+
+    /// Waits until the child ends, at most `timeout`; nil when it still runs (or the waiting task is cancelled).
+    public func exit(timeout: Duration) async -> ExitStatus? {
+        await withTaskGroup(of: ExitStatus?.self) { group in
+            group.addTask { await self.waitForExit(cancellable: true) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
                 return nil
             }
-            if let status { continuation.resume(returning: status) }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? status
         }
     }
 
-    /// Waits until the child ends, at most `timeout`; nil when it still runs.
-    public func exit(timeout: Duration) async -> ExitStatus? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let status { return status }
-            try? await Task.sleep(for: .milliseconds(20))
+    /// Resumed by the termination handler; with `cancellable`, also (with nil) when the waiting task is cancelled.
+    private func waitForExit(cancellable: Bool) async -> ExitStatus? {
+        let waiter = box.state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
         }
-        return status
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ExitStatus?, Never>) in
+                let resumeNow = box.state.withLock { state -> ExitStatus?? in
+                    if let status = state.status { return .some(status) }
+                    if state.cancelledWaiters.remove(waiter) != nil { return .some(nil) }
+                    state.waiters[waiter] = continuation
+                    return .none
+                }
+                if let resumeNow { continuation.resume(returning: resumeNow) }
+            }
+        } onCancel: {
+            guard cancellable else { return }
+            let continuation = box.state.withLock { state in
+                let continuation = state.waiters.removeValue(forKey: waiter)
+                if continuation == nil, state.status == nil { state.cancelledWaiters.insert(waiter) }
+                return continuation
+            }
+            continuation?.resume(returning: nil)
+        }
     }
 
     /// Sends `signal` (SIGKILL by default: the child gets no chance to clean up) unless the child has ended.
@@ -148,12 +177,54 @@ public final class ChildProcess: Sendable {
         return await exit()
     }
 
-    /// SIGTERM, waits up to `grace`, then SIGKILL.
+    /// SIGTERM, waits up to `grace`, then SIGKILL; returns once the child has ended. When the calling task is
+    /// cancelled the grace ends at once.
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) async -> ExitStatus {
         kill(SIGTERM)
         if let status = await exit(timeout: grace) { return status }
         return await killAndWait()
+    }
+
+    /// Runs `body`, then stops the child (``stop(grace:)``) and waits for its end, on every path: when `body` returns
+    /// and when it throws. A test that starts a process does not return before the process has ended.
+    ///
+    /// ```swift
+    /// let status = try await watch.stoppingAfter { try await runTheTest() }
+    /// ```
+    public func stoppingAfter<T>(
+        grace: Duration = .seconds(10), isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+    ) async throws -> T {
+        let value: T
+        do {
+            value = try await body()
+        } catch {
+            await stop(grace: grace)
+            throw error
+        }
+        await stop(grace: grace)
+        return value
+    }
+
+    /// Starts a child (as ``start(name:executable:arguments:outputPath:environment:)``), runs `body` with it, and
+    /// stops it and waits for its end on every path, success or throw.
+    ///
+    /// ```swift
+    /// try await ChildProcess.withStarted(name: "kubectl get -w", executable: kubectl, arguments: ["get", "pods", "-w"],
+    ///                                    outputPath: directory + "/watch.log") { watch in
+    ///     try await watch.waitForOutput(containing: "NAME", timeout: .seconds(30))
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``HarnessError`` when the executable cannot be started, or what `body` throws.
+    public static func withStarted<T>(
+        name: String, executable: String, arguments: [String], outputPath: String, environment: [String: String] = [:],
+        grace: Duration = .seconds(10), isolation: isolated (any Actor)? = #isolation,
+        _ body: (ChildProcess) async throws -> T
+    ) async throws -> T {
+        let child = try start(
+            name: name, executable: executable, arguments: arguments, outputPath: outputPath, environment: environment)
+        return try await child.stoppingAfter(grace: grace) { try await body(child) }
     }
 
     /// The child's output so far.

@@ -29,7 +29,8 @@ extension Logger {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held. A cancelled task stops polling
+/// and gets the condition's last answer.
 public func eventually(
     timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(50),
     _ condition: () async throws -> Bool
@@ -37,7 +38,18 @@ public func eventually(
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: interval)
+        do {
+            try await Task.sleep(for: interval)
+        } catch {
+            break
+        }
     }
     return try await condition()
+}
+
+/// Sleeps for `duration` even when the calling task is cancelled, for the few waits that must run to their end
+/// (turning off an injected fault, finishing a measurement): `try? await Task.sleep` would return at once, and a
+/// loop around it would spin. The sleep runs in a task of its own, which the caller awaits.
+public func sleepIgnoringCancellation(for duration: Duration) async {
+    await Task { try? await Task.sleep(for: duration) }.value
 }

@@ -43,23 +43,34 @@ struct KubectlTests {
     func kubectl(tls: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "kubectl")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(directory: directory.path, extraArguments: tls ? ["--tls", "--client-certificates", "--kubeconfig-user", "client-certificate"] : [])
-        defer { Task { await sim.process.stop() } }
+        let arguments = tls ? ["--tls", "--client-certificates", "--kubeconfig-user", "client-certificate"] : []
+        try await SimProcess.with(directory: directory.path, extraArguments: arguments) { sim in
+            try await Self.kubectl(sim: sim, tls: tls, directory: directory)
+        }
+    }
+
+    /// The steps of ``kubectl(tls:)`` against its simulator.
+    static func kubectl(sim: SimProcess, tls: Bool, directory: TemporaryDirectory) async throws {
         #expect(sim.baseURL.hasPrefix(tls ? "https://" : "http://"))
         let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
         try Self.podYAML.write(toFile: directory.file("pod.yaml"), atomically: true, encoding: .utf8)
 
-        // A watch in the background, from before the Pod exists.
-        let watchOutput = directory.file("watch.json")
-        let watch = try ChildProcess.start(
+        // A watch in the background, from before the Pod exists, stopped when the steps end (however they end). The
+        // steps start once the simulator has subscribed it: its audit entry is written after the subscription.
+        try await ChildProcess.withStarted(
             name: "kubectl get -w", executable: kubectl.binary,
             arguments: ["--kubeconfig", sim.kubeconfigPath, "--cache-dir", directory.file("kubectl-cache-w"),
                         "get", "pods", "-w", "--output-watch-events", "-o", "json"],
-            outputPath: watchOutput
-        )
-        try await Task.sleep(for: .milliseconds(1500))
+            outputPath: directory.file("watch.json")
+        ) { watch in
+            try await sim.waitForRequest(verb: "watch", path: "/pods", timeout: .seconds(30))
+            try await Self.steps(kubectl, watch: watch)
+        }
+    }
 
-        let applied = try await kubectl("apply", "-f", directory.file("pod.yaml"))
+    /// Apply, get, patch, logs and delete, while `watch` (`kubectl get -w`) runs.
+    static func steps(_ kubectl: Kubectl, watch: ChildProcess) async throws {
+        let applied = try await kubectl("apply", "-f", kubectl.directory + "/pod.yaml")
         #expect(applied.succeeded, "\(applied.output)")
         #expect(applied.output.contains("pod/hello created"), "\(applied.output)")
 
@@ -94,15 +105,19 @@ struct KubectlTests {
             return text.contains("\"ADDED\"") && text.contains("\"MODIFIED\"") && text.contains("\"DELETED\"")
         }
         #expect(sawAll, "kubectl get -w printed: \(watch.outputTail(lines: 40))")
-        await watch.killAndWait()
     }
 
     @Test("kubectl apply with an unknown field is refused by the server's strict validation")
     func strictValidation() async throws {
         let directory = try TemporaryDirectory(prefix: "kubectl-strict")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(directory: directory.path)
-        defer { Task { await sim.process.stop() } }
+        try await SimProcess.with(directory: directory.path) { sim in
+            try await Self.strictValidation(sim: sim, directory: directory)
+        }
+    }
+
+    /// The steps of ``strictValidation()`` against its simulator.
+    static func strictValidation(sim: SimProcess, directory: TemporaryDirectory) async throws {
         let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
         try Self.podYAML.replacingOccurrences(of: "image: busybox:1.36", with: "imagee: busybox:1.36")
             .write(toFile: directory.file("bad.yaml"), atomically: true, encoding: .utf8)
@@ -115,10 +130,14 @@ struct KubectlTests {
     func pythonClient(tls: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "pyclient")
         defer { directory.remove() }
-        let sim = try await SimProcess.start(
-            directory: directory.path,
-            extraArguments: tls ? ["--tls", "--token", "python-token", "--kubeconfig-user", "token"] : [])
-        defer { Task { await sim.process.stop() } }
+        let arguments = tls ? ["--tls", "--token", "python-token", "--kubeconfig-user", "token"] : []
+        try await SimProcess.with(directory: directory.path, extraArguments: arguments) { sim in
+            try await Self.pythonClient(sim: sim, directory: directory)
+        }
+    }
+
+    /// The steps of ``pythonClient(tls:)`` against its simulator.
+    static func pythonClient(sim: SimProcess, directory: TemporaryDirectory) async throws {
         let script = """
             import json, sys, urllib.request, ssl
             from kubernetes import client, config, watch

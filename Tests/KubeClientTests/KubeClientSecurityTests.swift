@@ -78,6 +78,15 @@ struct KubeClientSecurityTests {
         }
     }
 
+    /// Rewrites a token file as the kubelet rotates it, dated 10 s after the old one: the simulator re-reads the
+    /// file when its modification time or size changes, so it takes the new token at its very next request, without
+    /// waiting for the clock to tick past the file system's timestamp granularity.
+    static func rotate(_ path: String, to token: String) throws {
+        let old = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date ?? Date()
+        try token.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: old.addingTimeInterval(10)], ofItemAtPath: path)
+    }
+
     @Test("a rotated token file is read again after a 401")
     func rotatingTokenFile() async throws {
         let directory = try TemporaryDirectory()
@@ -91,8 +100,7 @@ struct KubeClientSecurityTests {
             let client = try await Self.client(sim, user: .tokenFile(tokenPath))
             _ = try await client.listPods(namespace: "default")
             // The kubelet rotates the token: the server accepts only the new one; the client still caches the old.
-            try "second-token".write(toFile: tokenPath, atomically: true, encoding: .utf8)
-            try await Task.sleep(for: .milliseconds(1100))
+            try Self.rotate(tokenPath, to: "second-token")
             _ = try await client.listPods(namespace: "default")
             let unauthorized = await sim.sim.auditEntries().filter { $0["code"] == 401 }
             #expect(unauthorized.count == 1, "one 401, then the fresh token")
@@ -126,8 +134,7 @@ struct KubeClientSecurityTests {
             let client = KubeClient(config: try KubeConfig.load(path: path), logger: .test())
             for index in 0..<3 { _ = try await client.createPod(Self.pod("e\(index)")) }
             #expect(try String(contentsOfFile: runs, encoding: .utf8).split(separator: "\n").count == 1, "cached")
-            try "exec-token-2".write(toFile: tokenPath, atomically: true, encoding: .utf8)
-            try await Task.sleep(for: .milliseconds(1100))
+            try Self.rotate(tokenPath, to: "exec-token-2")
             _ = try await client.listPods(namespace: "default")
             #expect(try String(contentsOfFile: runs, encoding: .utf8).split(separator: "\n").count == 2, "run again after the 401")
         }

@@ -22,7 +22,11 @@ struct LifecycleTests {
             let follow = try client.watch("/api/v1/namespaces/default/pods/long/log?follow=true")
             defer { follow.cancel() }
             #expect(try await watch.next()?.type == "ADDED")
-            while follow.text.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            let streaming = ContinuousClock.now + .seconds(15)
+            while follow.text.isEmpty {
+                try #require(ContinuousClock.now < streaming, "the followed log printed nothing")
+                try await Task.sleep(for: .milliseconds(5))
+            }
 
             let start = ContinuousClock.now
             await serviceGroup.triggerGracefulShutdown()

@@ -177,14 +177,28 @@ struct ControllerRecoveryTests {
             }
             #expect(try await eventually(timeout: .seconds(10)) { try await followedNow().count == 1 })
             #expect(try await eventually(timeout: .seconds(10)) { try await store.tasks(in: [.running]).count == 3 })
-            // Two seconds more: the other two stay unfollowed while the one follower holds the only slot.
-            try await Task.sleep(for: .seconds(2))
+            // A follow starts with a log request, which the simulator audits as it begins to stream: the Pods whose
+            // log was requested so far, one entry per request, in order.
+            @Sendable func logRequests() async -> [String] {
+                await sim.sim.auditEntries().compactMap { entry -> String? in
+                    guard entry["verb"] == "get", entry["path"]?.stringValue?.hasSuffix("/log") == true else { return nil }
+                    return entry["pod"]?.stringValue
+                }
+            }
+            // The reconcile that records a task running asks for its log at once, and each resync (every 500 ms here)
+            // asks again; a follower not held to the bound opens its stream within moments. So the one negative wait,
+            // begun after all three were recorded running: two resyncs. The order of the requests is then the proof.
+            try await Task.sleep(for: .seconds(1))
             let first = try await followedNow()
             #expect(first.count == 1, "followed: \(first)")
-            // Its Pod ends; its final log is read, and the slot goes to another running task.
             let name = try #require(try await store.task(id: first[0])?.podName)
+            let beforeDelete = await logRequests()
+            #expect(Set(beforeDelete) == [name], "only the followed Pod's log was requested: \(beforeDelete)")
+            // Its Pod ends; its final log is read, and the slot goes to another running task.
             try await sim.client.deletePod(name: name, gracePeriodSeconds: 0)
             #expect(try await eventually(timeout: .seconds(10)) { try await followedNow().count == 2 })
+            let afterDelete = await logRequests().dropFirst(beforeDelete.count).filter { $0 != name }
+            #expect(Set(afterDelete).count == 1, "one more Pod followed, after the delete: \(afterDelete)")
         }
     }
 

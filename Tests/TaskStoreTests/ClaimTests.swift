@@ -201,7 +201,7 @@ struct ClaimTests {
                     ids: Array(ids[0...2]), controllerID: "holder", reclaimFrom: [], db
                 ).map(\.id)
                 claimed.yield(mine)
-                try await Task.sleep(for: .milliseconds(600))
+                #expect(try await holdUntilBlocked(db, kind), "the overlapping claim did not wait")
                 return mine
             }
             var iterator = claimedByHolder.makeAsyncIterator()

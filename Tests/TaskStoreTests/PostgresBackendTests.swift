@@ -10,12 +10,14 @@ struct PostgresBackendTests {
             let second = try await TaskStore.open(url, logger: quietLogger)
             let ids = try await submitMany(first, count: 10).map(\.id)
             let (claimedByHolder, claimed) = AsyncStream.makeStream(of: [Int64].self)
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
 
-            // The first controller claims four tasks and keeps its transaction, and so the rows' locks, open.
+            // The first controller claims four tasks and keeps its transaction, and so the rows' locks, open until the
+            // other claim below has ended: that claim ran while the locks were held.
             async let holder: [Int64] = first.backend.transaction { db in
                 let mine = try await TaskStore.claim(limit: 4, controllerID: "holder", reclaimFrom: [], db).map(\.id)
                 claimed.yield(mine)
-                try await Task.sleep(for: .seconds(3))
+                #expect(await awaitSignal(released), "the other claim did not end while the locks were held")
                 return mine
             }
             var iterator = claimedByHolder.makeAsyncIterator()
@@ -34,6 +36,7 @@ struct PostgresBackendTests {
             let start = ContinuousClock.now
             let other = try await second.claimQueued(limit: 10, controllerID: "other")
             let waited = ContinuousClock.now - start
+            release.yield()
             #expect(waited < .seconds(2), "the second claim waited \(waited) for the first claim's transaction")
             #expect(other.map(\.id) == Array(ids.dropFirst(4)))
 
@@ -60,7 +63,7 @@ struct PostgresBackendTests {
                     TaskStore.keyBinds(key(1))
                 )
                 insertDone.yield(try #require(rows.first).int64("id"))
-                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await holdUntilBlocked(db, .postgres), "the submit did not wait on the key")
             }
             var iterator = inserted.makeAsyncIterator()
             let id = try #require(await iterator.next())
@@ -80,23 +83,21 @@ struct PostgresBackendTests {
         try await withStore(.postgres) { store, url in
             let other = try await TaskStore.open(url, logger: quietLogger)
             let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
-            async let holder: Void = store.backend.transaction { db in
+            // Holds the lock until the migration is seen waiting for it.
+            async let holder: Bool = store.backend.transaction { db in
                 try await db.execute(try #require(SQLDialect.postgres.migrationLockStatement))
                 lockTaken.yield()
-                try await Task.sleep(for: .milliseconds(800))
+                return try await holdUntilBlocked(db, .postgres)
             }
             var iterator = locked.makeAsyncIterator()
             _ = await iterator.next()
-            let start = ContinuousClock.now
             let extra = Migrations.all + [
                 Migration(version: Migrations.latestVersion + 1, description: "test column") { _ in
                     ["ALTER TABLE tasks ADD COLUMN extra TEXT"]
                 },
             ]
             try await Migrations.migrate(other.backend, location: url, logger: quietLogger, migrations: extra)
-            let waited = ContinuousClock.now - start
-            try await holder
-            #expect(waited >= .milliseconds(500), "the migration waited \(waited) for the lock")
+            #expect(try await holder, "the migration waited for the lock")
             try await other.close()
         }
     }

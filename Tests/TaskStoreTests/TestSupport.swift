@@ -183,3 +183,50 @@ final class LogRecorder: Sendable {
         }
     }
 }
+
+// MARK: Lock holders
+
+/// Keeps the caller's open transaction (on `db`) going until another session is blocked behind one of its locks:
+/// the positive signal that the statement under test waits. PostgreSQL shows it, as a session of this database
+/// whose `wait_event_type` is `Lock`; returns false when none shows within `timeout`.
+///
+/// SQLite shows no waiter (a blocked connection sleeps in its busy handler), so there it holds the lock for
+/// `sqliteHold`, a bounded wait begun once the holder has the lock; the tests then check what the waiter got.
+func holdUntilBlocked(
+    _ db: any SQLExecutor, _ kind: StoreKind, timeout: Duration = .seconds(30), sqliteHold: Duration = .milliseconds(600)
+) async throws -> Bool {
+    switch kind {
+    case .sqlite:
+        try await Task.sleep(for: sqliteHold)
+        return true
+    case .postgres:
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            // A transaction keeps one snapshot of the statistics unless it asks for a fresh one.
+            _ = try await db.execute("SELECT pg_stat_clear_snapshot()", [])
+            let rows = try await db.execute(
+                """
+                SELECT COUNT(*) AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+                """, [])
+            if try (rows.first?.int64("n") ?? 0) > 0 { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
+
+/// Waits for the first element of `signal`, at most `timeout`: false when the timeout passed first (a bound that
+/// turns a lock that is wrongly waited for into a failed expectation instead of a hung test).
+func awaitSignal(_ signal: AsyncStream<Void>, timeout: Duration = .seconds(30)) async -> Bool {
+    await withTaskGroup(of: Bool.self) { group in
+        group.addTask { await signal.first { _ in true } != nil }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+}
