@@ -121,7 +121,7 @@ extension Controller {
     func lifecycleHeader(task: TaskInstance) async -> String {
         var log = ""
         for event in (try? await store.events(id: task.id)) ?? [] {
-            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: event.at))
+            let time = Date(timeIntervalSince1970: event.at).formatted(Controller.timeFormat)
             var line = "[taskpod \(time)] \(event.from?.rawValue ?? "new") → \(event.to.rawValue)"
             if let podName = event.podName { line += ", Pod \(podName)" }
             if let node = event.node { line += ", node \(node)" }

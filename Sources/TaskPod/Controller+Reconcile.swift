@@ -92,8 +92,10 @@ extension Controller {
             try await deletePod(pod)
         case .fail(let reason):
             let store = self.store
+            // The Pod is gone, but its events outlive it for a while (an API server keeps them an hour).
+            let events = await warningEventLines(podName: name, namespace: namespace, uid: nil)
             let failed = try await logGate.withTask(id) {
-                try await store.appendLog(id: id, Controller.note("task failed: \(reason)"))
+                try await store.appendLog(id: id, events + Controller.note("task failed: \(reason)"))
                 return try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
             }
             logger.warning("task failed", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
@@ -126,7 +128,8 @@ extension Controller {
     /// The task log: the controller's lines for the task so far, the Pod's log (capped), and how it ended.
     /// When the Pod's log cannot be read any more (the Pod is gone), what was followed while it ran is kept.
     func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async throws -> String {
-        let ending = Controller.note("Pod \(pod.name) ended \(pod.phase?.rawValue ?? "unknown")\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
+        let events = state == .failed ? await warningEventLines(podName: pod.name, namespace: pod.namespace, uid: pod.metadata.uid) : ""
+        let ending = events + Controller.note("Pod \(pod.name) ended \(pod.phase?.rawValue ?? "unknown")\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
         do {
             let text = try await podLogText(of: pod)
             var log = await lifecycleHeader(task: task)

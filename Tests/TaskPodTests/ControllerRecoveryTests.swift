@@ -83,6 +83,10 @@ struct ControllerRecoveryTests {
             #expect(ended[0].reason?.hasPrefix("PendingTimeout") == true, "\(ended[0].reason ?? "")")
             #expect(ended[0].reason?.contains("Unschedulable") == true, "\(ended[0].reason ?? "")")
             #expect(await eventually { await sim.sim.pods().isEmpty })
+            // The task log alone says why: the scheduler's Warning event, kept after the Pod was deleted.
+            let log = try await store.log(id: task.id)
+            #expect(log.contains("Warning events of Pod \(ended[0].podName ?? "?")"), "\(log)")
+            #expect(log.contains("FailedScheduling"), "\(log)")
         }
     }
 
@@ -96,6 +100,10 @@ struct ControllerRecoveryTests {
             let ended = try await E2E.waitForFinal(store, ids: [task.id])
             #expect(ended[0].state == .failed)
             #expect(ended[0].reason?.contains("ImagePull") == true || ended[0].reason?.contains("ErrImagePull") == true, "\(ended[0].reason ?? "")")
+            let log = try await store.log(id: task.id)
+            #expect(log.contains("Warning events of Pod"), "\(log)")
+            #expect(log.contains("  Failed  "), "the kubelet's Failed event is missing:\n\(log)")
+            #expect(!log.contains("  Scheduled  "), "only Warning events belong in the log:\n\(log)")
         }
     }
 
