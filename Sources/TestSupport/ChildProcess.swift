@@ -190,7 +190,7 @@ public final class ChildProcess: Sendable {
     /// and when it throws. A test that starts a process does not return before the process has ended.
     ///
     /// ```swift
-    /// let status = try await watch.stoppingAfter { try await runTheTest() }
+    /// let lines = try await watch.stoppingAfter { try await readTheWatch(watch) }
     /// ```
     public func stoppingAfter<T>(
         grace: Duration = .seconds(10), isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
