@@ -44,7 +44,13 @@ public enum AdoptionBenchmark {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = try await ChaosDatabase.make(kind, directory: directory, name: "adoption\(pods)")
-        let sim = try await SimProcess.start(directory: directory)
+        let sim: SimProcess
+        do {
+            sim = try await SimProcess.start(directory: directory)
+        } catch {
+            await database.drop(directory: directory)
+            throw error
+        }
         var children: [ChildProcess] = []
         var opened: TaskStore?
         func say(_ text: String) {

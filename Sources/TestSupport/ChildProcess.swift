@@ -103,7 +103,7 @@ public final class ChildProcess: Sendable {
             for waiter in waiters { waiter.resume(returning: status) }
         }
         do {
-            try process.run()
+            try withStopSignalsUnblocked { try process.run() }
         } catch {
             throw HarnessError("cannot start \(name) (\(executable)): \(error)")
         }
@@ -190,7 +190,7 @@ public final class ChildProcess: Sendable {
     /// and when it throws. A test that starts a process does not return before the process has ended.
     ///
     /// ```swift
-    /// let status = try await watch.stoppingAfter { try await runTheTest() }
+    /// let lines = try await watch.stoppingAfter { try await readTheWatch(watch) }
     /// ```
     public func stoppingAfter<T>(
         grace: Duration = .seconds(10), isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
@@ -259,6 +259,21 @@ public final class ChildProcess: Sendable {
             try await Task.sleep(for: .milliseconds(25))
         }
     }
+}
+
+/// Runs `body` with SIGTERM and SIGINT unblocked on this thread. A child inherits the signal mask of the thread that
+/// spawns it (Foundation's `Process` sets none), and the threads of Swift's pool block nearly every signal: a child
+/// started from one ignored SIGTERM, so ``ChildProcess/stop(grace:)`` waited out the whole grace before its SIGKILL.
+/// Only these two are unblocked (briefly): a SIGPIPE pending on this thread would kill the test process.
+private func withStopSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+    var stopSignals = sigset_t()
+    sigemptyset(&stopSignals)
+    sigaddset(&stopSignals, SIGTERM)
+    sigaddset(&stopSignals, SIGINT)
+    var previous = sigset_t()
+    pthread_sigmask(SIG_UNBLOCK, &stopSignals, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    return try body()
 }
 
 /// `kill(2)`, outside ``ChildProcess`` whose `kill` hides it.

@@ -23,7 +23,7 @@ struct ControllerTests {
                 #expect(record.stoppedAt == nil)
             }
 
-            try await Task.sleep(for: .milliseconds(10))
+            try await waitForClock(past: a.heartbeatAt)
             try await store.heartbeat(id: "ctl-a")
             let beaten = try await store.controllers()
             #expect(beaten[0].heartbeatAt > a.heartbeatAt)
@@ -42,7 +42,7 @@ struct ControllerTests {
             #expect(stoppedAt >= b.heartbeatAt)
             #expect(stopped[1].startedAt == b.startedAt && stopped[1].host == "node-2")
 
-            try await Task.sleep(for: .milliseconds(10))
+            try await waitForClock(past: stoppedAt)
             try await store.registerController(id: "ctl-b", host: "node-3")
             let restarted = try #require(try await store.controllers().last)
             #expect(restarted.id == "ctl-b" && restarted.host == "node-3")

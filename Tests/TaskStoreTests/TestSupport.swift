@@ -184,6 +184,13 @@ final class LogRecorder: Sendable {
     }
 }
 
+// MARK: Waiting
+
+/// Waits until the store's clock reads later than `time`, so that a timestamp taken next is strictly later.
+func waitForClock(past time: Double) async throws {
+    while WallClock.now() <= time { try await Task.sleep(for: .milliseconds(1)) }
+}
+
 // MARK: Lock holders
 
 /// Keeps the caller's open transaction (on `db`) going until another session is blocked behind one of its locks:
