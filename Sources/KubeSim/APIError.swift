@@ -47,6 +47,11 @@ struct APIError: Error, Sendable, CustomStringConvertible {
                  details: ["name": .string(name), "kind": "pods"])
     }
 
+    static func eventNotFound(_ name: String) -> APIError {
+        APIError(code: 404, reason: "NotFound", message: "events \"\(name)\" not found",
+                 details: ["name": .string(name), "kind": "events"])
+    }
+
     static func podAlreadyExists(_ name: String) -> APIError {
         APIError(code: 409, reason: "AlreadyExists", message: "pods \"\(name)\" already exists",
                  details: ["name": .string(name), "kind": "pods"])

@@ -5,17 +5,21 @@ extension APIResponder {
     /// How long a list snapshot may have been superseded and still be continued from, when not configured.
     static let defaultContinueTTL: Duration = .seconds(300)
 
-    /// `GET` on a Pod collection: a PodList (paginated with `limit` and `continue`), or a watch with `watch=true`.
-    func listOrWatch(namespace: String?, query: QueryParameters, accept: String?) throws(APIError) -> Response {
+    /// `GET` on a Pod or Event collection: a PodList or EventList (paginated with `limit` and `continue`), or a
+    /// watch with `watch=true`.
+    func listOrWatch(
+        _ resource: APIResource, namespace: String?, query: QueryParameters, accept: String?
+    ) throws(APIError) -> Response {
         var filter = PodFilter(namespace: namespace)
         if let selector = query["labelSelector"] { filter.labels = try LabelSelector(parsing: selector) }
-        if let selector = query["fieldSelector"] { filter.fields = try FieldSelector(parsing: selector) }
+        if let selector = query["fieldSelector"] { filter.fields = try FieldSelector(parsing: selector, for: resource) }
         let table = TableRequest(accept: accept, query: query)
         if try query.bool("watch") == true {
-            return try watch(filter, query: query, table: table)
+            return try watch(filter, resource: resource, query: query, table: table)
         }
         let (read, limit) = try Self.listOptions(query, namespace: namespace)
-        let page = try store.list(filter, read: read, limit: limit, continueTTL: configuration.continueTTL)
+        let page = try store.list(
+            filter, resource: resource, read: read, limit: limit, continueTTL: configuration.continueTTL)
         var metadata: JSONObject = ["resourceVersion": .string(String(page.resourceVersion))]
         if let next = page.next {
             metadata["continue"] = .string(next.encoded(namespace: namespace))
@@ -25,14 +29,14 @@ extension APIResponder {
             }
         }
         if let table {
-            return Self.json(table.podTable(page.items, metadata: .object(metadata)), code: 200)
+            return Self.json(table.table(page.items, of: resource, metadata: .object(metadata)), code: 200)
         }
         let list: JSONValue = [
-            "kind": "PodList", "apiVersion": "v1",
+            "kind": .string(resource.listKind), "apiVersion": "v1",
             "metadata": .object(metadata),
-            "items": .array(page.items.map { pod in
+            "items": .array(page.items.map { object in
                 // Items of a list carry no kind or apiVersion of their own.
-                var item = pod
+                var item = object
                 item["kind"] = nil
                 item["apiVersion"] = nil
                 return item

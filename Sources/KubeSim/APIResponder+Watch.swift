@@ -13,7 +13,9 @@ extension APIResponder {
     /// A watch: 200 and a chunked stream of `{"type":…,"object":…}` lines. A too-old resourceVersion is still a
     /// 200, with one ERROR event (410 Expired) before the stream ends. With `table`, each Pod is sent as a Table
     /// of one row, the column definitions only in the first, as the API server does for `kubectl get -w`.
-    func watch(_ filter: PodFilter, query: QueryParameters, table: TableRequest?) throws(APIError) -> Response {
+    func watch(
+        _ filter: PodFilter, resource: APIResource, query: QueryParameters, table: TableRequest?
+    ) throws(APIError) -> Response {
         var from: Int64?
         if let text = query["resourceVersion"], !text.isEmpty {
             guard let version = Int64(text), version >= 0 else {
@@ -29,7 +31,7 @@ extension APIResponder {
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
         let store = store
-        switch store.watch(filter, from: from, bookmarks: bookmarks) {
+        switch store.watch(filter, resource: resource, from: from, bookmarks: bookmarks) {
         case .expired(let error):
             let line = WatchEvent(kind: .error, object: error.status).line
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -46,7 +48,8 @@ extension APIResponder {
                     }
                     let metadata: JSONValue = ["resourceVersion": event.object[path: "metadata", "resourceVersion"] ?? ""]
                     defer { headersSent = true }
-                    let object = table.podTable([event.object], metadata: metadata, headers: !headersSent)
+                    let object = table.table(
+                        [event.object], of: resource, metadata: metadata, headers: !headersSent)
                     return WatchEvent(kind: event.kind, object: object).line
                 }
                 var batch = ""

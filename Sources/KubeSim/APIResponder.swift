@@ -29,6 +29,9 @@ struct APIResponder: HTTPResponder {
         case pods(namespace: String?)
         /// One Pod, or its `log` or `status` subresource.
         case pod(namespace: String, name: String, subresource: String?)
+        /// The core/v1 Event collection of a namespace, or of all namespaces (`nil`).
+        case events(namespace: String?)
+        case event(namespace: String, name: String)
         case leases(namespace: String?)
         case lease(namespace: String, name: String)
         /// KubeSim's control endpoints: `/kubesim/faults` and `/kubesim/audit`.
@@ -50,12 +53,14 @@ struct APIResponder: HTTPResponder {
             case ["kubesim", "faults"]: self = .faults
             case ["kubesim", "audit"]: self = .audit
             case ["api", "v1", "pods"]: self = .pods(namespace: nil)
+            case ["api", "v1", "events"]: self = .events(namespace: nil)
             case ["apis", "coordination.k8s.io", "v1", "leases"]: self = .leases(namespace: nil)
             default:
                 if segments.count > 2, segments[0] == "openapi", segments[1] == "v3" {
                     self = .openAPIDocument(segments.dropFirst(2).joined(separator: "/"))
                 } else if segments.count >= 5, segments[0] == "api", segments[1] == "v1" {
-                    self = Self.namespaced(Array(segments.dropFirst(2)), resource: "pods")
+                    let rest = Array(segments.dropFirst(2))
+                    self = Self.namespaced(rest, resource: rest.count > 2 && rest[2] == "events" ? "events" : "pods")
                 } else if segments.count >= 6, segments[0] == "apis", segments[1] == "coordination.k8s.io",
                     segments[2] == "v1"
                 {
@@ -77,16 +82,19 @@ struct APIResponder: HTTPResponder {
                 return .pod(namespace: namespace, name: segments[3], subresource: nil)
             case ("pods", 5) where !segments[3].isEmpty && (segments[4] == "log" || segments[4] == "status"):
                 return .pod(namespace: namespace, name: segments[3], subresource: segments[4])
+            case ("events", 3): return .events(namespace: namespace)
+            case ("events", 4) where !segments[3].isEmpty: return .event(namespace: namespace, name: segments[3])
             case ("leases", 3): return .leases(namespace: namespace)
             case ("leases", 4) where !segments[3].isEmpty: return .lease(namespace: namespace, name: segments[3])
             default: return .unknown
             }
         }
 
-        /// The resource for fault rules: `pods`, `leases`, or `nil` for discovery.
+        /// The resource for fault rules: `pods`, `events`, `leases`, or `nil` for discovery.
         var resource: String? {
             switch self {
             case .pods, .pod: "pods"
+            case .events, .event: "events"
             case .leases, .lease: "leases"
             default: nil
             }
@@ -107,11 +115,12 @@ struct APIResponder: HTTPResponder {
         var podName: String?
         var namespace: String?
         switch route {
-        case .pods(let routeNamespace), .leases(let routeNamespace): namespace = routeNamespace
+        case .pods(let routeNamespace), .leases(let routeNamespace), .events(let routeNamespace):
+            namespace = routeNamespace
         case .pod(let routeNamespace, let name, _):
             namespace = routeNamespace
             podName = name
-        case .lease(let routeNamespace, _): namespace = routeNamespace
+        case .lease(let routeNamespace, _), .event(let routeNamespace, _): namespace = routeNamespace
         default: break
         }
         var requestLogger = logger
@@ -157,10 +166,10 @@ struct APIResponder: HTTPResponder {
     /// The Kubernetes verb of a request, for the audit log, the logger and fault rules.
     static func verb(route: Route, method: HTTPRequest.Method, query: QueryParameters) -> String {
         switch (route, method) {
-        case (.pods, .get), (.leases, .get): (try? query.bool("watch")) == true ? "watch" : "list"
+        case (.pods, .get), (.leases, .get), (.events, .get): (try? query.bool("watch")) == true ? "watch" : "list"
         case (.pods, .post), (.leases, .post): "create"
         case (.pods, .delete), (.leases, .delete): "deletecollection"
-        case (.pod, .get), (.lease, .get): "get"
+        case (.pod, .get), (.lease, .get), (.event, .get): "get"
         case (.pod, .put), (.lease, .put): "update"
         case (.pod, .patch), (.lease, .patch): "patch"
         case (.pod, .delete), (.lease, .delete): "delete"
@@ -204,7 +213,7 @@ struct APIResponder: HTTPResponder {
         case (.openAPIV2, .get): throw APIError.notFoundPath
 
         case (.pods(let namespace), .get):
-            return (try listOrWatch(namespace: namespace, query: query, accept: accept), nil)
+            return (try listOrWatch(.pods, namespace: namespace, query: query, accept: accept), nil)
         case (.pods(let namespace?), .post):
             let body = try await Self.body(of: &request)
             let (created, warnings) = try createPod(
@@ -217,11 +226,7 @@ struct APIResponder: HTTPResponder {
             guard let pod = store.pod(PodKey(namespace: namespace, name: name)) else {
                 throw APIError.podNotFound(name)
             }
-            if let table = TableRequest(accept: accept, query: query) {
-                let metadata: JSONValue = ["resourceVersion": pod[path: "metadata", "resourceVersion"] ?? ""]
-                return (Self.json(table.podTable([pod], metadata: metadata), code: 200), name)
-            }
-            return (Self.json(pod, code: 200), name)
+            return (Self.object(pod, of: .pods, accept: accept, query: query), name)
         case (.pod(let namespace, let name, let subresource), .put) where subresource != "log":
             let body = try await Self.body(of: &request)
             let (updated, warnings) = try updatePod(
@@ -241,6 +246,14 @@ struct APIResponder: HTTPResponder {
             return (Self.json(patched, code: 200, warnings: warnings), name)
         case (.pod(let namespace, let name, "log"), .get):
             return (try log(PodKey(namespace: namespace, name: name), query: query), name)
+
+        case (.events(let namespace), .get):
+            return (try listOrWatch(.events, namespace: namespace, query: query, accept: accept), nil)
+        case (.event(let namespace, let name), .get):
+            guard let event = store.event(PodKey(namespace: namespace, name: name)) else {
+                throw APIError.eventNotFound(name)
+            }
+            return (Self.object(event, of: .events, accept: accept, query: query), nil)
 
         case (.leases(let namespace), .get):
             if try query.bool("watch") == true { throw APIError.methodNotAllowed }
@@ -296,6 +309,15 @@ struct APIResponder: HTTPResponder {
         }
         let body = ResponseBody(byteBuffer: ByteBuffer(string: value.jsonString))
         return Response(status: status(code), headers: headers, body: body)
+    }
+
+    /// One object (200), or a Table of one row when the client asks for Table output.
+    static func object(_ object: JSONValue, of resource: APIResource, accept: String?, query: QueryParameters)
+        -> Response
+    {
+        guard let table = TableRequest(accept: accept, query: query) else { return json(object, code: 200) }
+        let metadata: JSONValue = ["resourceVersion": object[path: "metadata", "resourceVersion"] ?? ""]
+        return json(table.table([object], of: resource, metadata: metadata), code: 200)
     }
 
     static let warningHeader = HTTPField.Name("Warning")!

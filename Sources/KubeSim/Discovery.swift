@@ -32,12 +32,17 @@ enum Discovery {
 
     private static let podVerbs: JSONValue = ["create", "delete", "get", "list", "patch", "update", "watch"]
     private static let statusVerbs: JSONValue = ["get", "patch", "update"]
+    private static let eventVerbs: JSONValue = ["get", "list", "watch"]
     private static let leaseVerbs: JSONValue = ["create", "delete", "get", "list", "patch", "update"]
 
-    /// The core group's resources, with the verbs KubeSim serves.
+    /// The core group's resources in name order, as the API server lists them, with the verbs KubeSim serves.
     static let resourceList: JSONValue = [
         "kind": "APIResourceList", "groupVersion": "v1",
         "resources": [
+            [
+                "name": "events", "singularName": "event", "namespaced": true, "kind": "Event", "verbs": eventVerbs,
+                "shortNames": ["ev"],
+            ],
             [
                 "name": "pods", "singularName": "pod", "namespaced": true, "kind": "Pod", "verbs": podVerbs,
                 "shortNames": ["po"], "categories": ["all"],
@@ -78,6 +83,11 @@ enum Discovery {
                 [
                     "version": "v1", "freshness": "Current",
                     "resources": [
+                        [
+                            "resource": "events", "responseKind": ["group": "", "version": "v1", "kind": "Event"],
+                            "scope": "Namespaced", "singularResource": "event", "verbs": eventVerbs,
+                            "shortNames": ["ev"],
+                        ],
                         [
                             "resource": "pods", "responseKind": ["group": "", "version": "v1", "kind": "Pod"],
                             "scope": "Namespaced", "singularResource": "pod", "verbs": podVerbs,

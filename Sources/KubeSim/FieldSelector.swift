@@ -1,7 +1,8 @@
 import JSON
 
 /// A field selector (`status.phase=Running,spec.nodeName!=`), parsed like
-/// `k8s.io/apimachinery/pkg/fields.ParseSelector` and restricted to the fields the API server supports for Pods.
+/// `k8s.io/apimachinery/pkg/fields.ParseSelector` and restricted to the fields the API server supports for the
+/// resource (Pods or Events).
 struct FieldSelector: Sendable, Equatable {
     struct Requirement: Sendable, Equatable {
         var field: String
@@ -10,43 +11,37 @@ struct FieldSelector: Sendable, Equatable {
     }
 
     var requirements: [Requirement]
+    /// Whose fields the requirements name.
+    var resource: APIResource = .pods
 
     static let everything = FieldSelector(requirements: [])
 
-    /// The field labels the API server accepts for Pods, and how to read each from a Pod.
-    static let podFields: [String: @Sendable (JSONValue) -> String] = [
-        "metadata.name": { $0[path: "metadata", "name"]?.stringValue ?? "" },
-        "metadata.namespace": { $0[path: "metadata", "namespace"]?.stringValue ?? "" },
-        "spec.nodeName": { $0[path: "spec", "nodeName"]?.stringValue ?? "" },
-        "spec.restartPolicy": { $0[path: "spec", "restartPolicy"]?.stringValue ?? "" },
-        "spec.schedulerName": { $0[path: "spec", "schedulerName"]?.stringValue ?? "" },
-        "spec.serviceAccountName": { $0[path: "spec", "serviceAccountName"]?.stringValue ?? "" },
-        "status.phase": { $0[path: "status", "phase"]?.stringValue ?? "" },
-        "status.podIP": { $0[path: "status", "podIP"]?.stringValue ?? "" },
-        "status.nominatedNodeName": { $0[path: "status", "nominatedNodeName"]?.stringValue ?? "" },
-    ]
-
-    init(requirements: [Requirement]) {
+    init(requirements: [Requirement], resource: APIResource = .pods) {
         self.requirements = requirements
+        self.resource = resource
     }
 
-    /// - Throws: ``APIError`` 400 for a term without an operator or a field Pods do not support.
-    init(parsing text: String) throws(APIError) {
+    /// - Throws: ``APIError`` 400 for a term without an operator or a field `resource` does not support.
+    init(parsing text: String, for resource: APIResource = .pods) throws(APIError) {
         requirements = []
+        self.resource = resource
+        let fields = resource.selectableFields
         for term in Self.splitTerms(text) where !term.isEmpty {
             guard let (field, op, rawValue) = Self.splitTerm(term) else {
                 throw APIError.badRequest("invalid selector: '\(text)'; can't understand '\(term)'")
             }
-            guard Self.podFields[field] != nil else {
+            guard fields[field] != nil else {
                 throw APIError.badRequest("field label not supported: \(field)")
             }
             requirements.append(Requirement(field: field, value: Self.unescape(rawValue), negated: op == "!="))
         }
     }
 
-    func matches(_ pod: JSONValue) -> Bool {
-        requirements.allSatisfy { requirement in
-            let actual = Self.podFields[requirement.field]?(pod) ?? ""
+    func matches(_ object: JSONValue) -> Bool {
+        guard !requirements.isEmpty else { return true }
+        let fields = resource.selectableFields
+        return requirements.allSatisfy { requirement in
+            let actual = fields[requirement.field]?(object) ?? ""
             return (actual == requirement.value) != requirement.negated
         }
     }

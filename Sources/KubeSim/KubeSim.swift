@@ -4,8 +4,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// An in-process Kubernetes API server for tests and the demo: Pods (create, get, list with pagination, watch,
-/// update, patch, delete, status, log) and Leases over HTTP/1.1, or HTTPS with HTTP/2, on loopback, with a
-/// simulated kubelet that moves Pods through their phases, optional authentication, and fault injection.
+/// update, patch, delete, status, log), the Events of the simulated scheduler and kubelet (get, list, watch) and
+/// Leases over HTTP/1.1, or HTTPS with HTTP/2, on loopback, with a simulated kubelet that moves Pods through
+/// their phases, optional authentication, and fault injection.
 ///
 /// It is exact about the API's wire behaviour (status codes, `Status` bodies, watch framing, resourceVersion
 /// semantics) and small everywhere else.
@@ -42,7 +43,8 @@ public final class KubeSim: Service, Sendable {
         self.createdPods = createdPods
         store = PodStore(
             historyWindow: configuration.historyWindow, watchBufferLimit: configuration.watchBufferLimit,
-            logLineLimit: configuration.logLineLimit, created: created)
+            logLineLimit: configuration.logLineLimit, eventLimit: configuration.eventLimit,
+            eventTTL: configuration.eventTTL, created: created)
         audit = AuditLog(memoryLimit: configuration.auditMemoryLimit)
         faultInjector = FaultInjector(configuration.faults)
         authenticator = Authenticator(configuration.authentication)
@@ -73,7 +75,7 @@ public final class KubeSim: Service, Sendable {
             try await withGracefulShutdownHandler {
                 try await withThrowingDiscardingTaskGroup { group in
                     group.addTask { await kubelet.run(createdPods) }
-                    group.addTask { await self.sendBookmarks() }
+                    group.addTask { await self.housekeeping() }
                     group.addTask { await self.dropWatchesPeriodically() }
                     try await self.serve(tls: tls)
                     group.cancelAll()
@@ -90,7 +92,8 @@ public final class KubeSim: Service, Sendable {
         listenState.stopped(KubeSimError(.notRunning, "the KubeSim server has stopped"))
     }
 
-    private func sendBookmarks() async {
+    /// Every bookmark interval: BOOKMARK events, and expired Events leave.
+    private func housekeeping() async {
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: configuration.bookmarkInterval)
@@ -98,6 +101,7 @@ public final class KubeSim: Service, Sendable {
                 return
             }
             store.sendBookmarks()
+            store.expireEvents()
         }
     }
 
@@ -123,6 +127,11 @@ public final class KubeSim: Service, Sendable {
     /// The current Pods (as the API would return them), in namespace and name order.
     public func pods() async -> [JSONValue] {
         store.allPods()
+    }
+
+    /// The current core/v1 Events (as the API would return them), in namespace and name order.
+    public func events() async -> [JSONValue] {
+        store.allEvents()
     }
 
     /// The audit entries so far (the most recent 10,000), oldest first: `time`, `verb`, `path`, `code`,

@@ -48,6 +48,10 @@ public struct KubeSimConfiguration: Sendable {
     public var http2: Bool = true
     /// Who may call the API; by default anyone.
     public var authentication: KubeSimAuthentication = KubeSimAuthentication()
+    /// How many core/v1 Events are kept; beyond it the least recently written leaves first.
+    public var eventLimit: Int = 10_000
+    /// How long an Event is kept after its last write, as the API server's `--event-ttl` (one hour by default).
+    public var eventTTL: Duration = .seconds(3600)
     /// Faults to inject from the start; change them at run time with ``KubeSim/setFaults(_:)`` or
     /// `PUT /kubesim/faults`.
     public var faults: KubeSimFaults = KubeSimFaults()

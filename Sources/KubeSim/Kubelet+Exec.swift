@@ -81,6 +81,7 @@ extension Kubelet {
         case .exited(let code):
             return .exited(code, startedAt: startedAt)
         case .deleted(let grace):
+            recordKilling(runtime)
             process.signal(SIGTERM)
             let exited = await withTaskGroup(of: Int32?.self) { group in
                 group.addTask { await process.waitForExit() }

@@ -14,19 +14,22 @@ extension Kubelet {
             end = evictAfter
             evicted = true
         }
-        let stoppedByDeletion = ContainerOutcome(
-            exitCode: Self.terminatedBySignalExitCode, reason: "Error", message: nil, startedAt: startedAt,
-            finishedAt: .now(), evictionMessage: nil)
+        func stoppedByDeletion() -> ContainerOutcome {
+            recordKilling(runtime)
+            return ContainerOutcome(
+                exitCode: Self.terminatedBySignalExitCode, reason: "Error", message: nil, startedAt: startedAt,
+                finishedAt: .now(), evictionMessage: nil)
+        }
         for (index, line) in plan.logLines.enumerated() {
             let offset = plan.runTime * (Double(index) / Double(plan.logLines.count))
             if offset > end { break }
             if try await sleep(until: start + offset, orUntilDeletionOf: runtime) != nil {
-                return stoppedByDeletion.finished(at: .now())
+                return stoppedByDeletion()
             }
             runtime.mainLog?.append(line)
         }
         if try await sleep(until: start + end, orUntilDeletionOf: runtime) != nil {
-            return stoppedByDeletion.finished(at: .now())
+            return stoppedByDeletion()
         }
         if evicted {
             return ContainerOutcome(

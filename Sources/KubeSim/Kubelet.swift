@@ -72,6 +72,16 @@ struct Kubelet: Sendable {
         try await sleep(until: .now + duration, orUntilDeletionOf: runtime)
     }
 
+    /// Repeats a failing step with the kubelet's doubling back-off (from the start delay, at most five minutes)
+    /// until the Pod's deletion is asked for: the repeated Events count up.
+    func retryUntilDeleted(_ runtime: PodRuntime, _ attempt: () -> Void) async throws {
+        var delay = max(configuration.startDelay, .milliseconds(10))
+        while try await sleep(for: delay, orUntilDeletionOf: runtime) == nil {
+            attempt()
+            delay = min(delay * 2, .seconds(300))
+        }
+    }
+
     /// Waits for the Pod's deletion and removes it.
     func removeWhenDeleted(_ runtime: PodRuntime) async throws {
         guard await runtime.waitForDeletion() != nil else { throw CancellationError() }
@@ -96,18 +106,27 @@ struct Kubelet: Sendable {
         }
         if plan.unschedulable {
             update(runtime) { PodStatus.markUnschedulable(&$0, now: .now()) }
+            recordFailedScheduling(runtime)
             logger.debug("Pod is unschedulable")
             return try await removeWhenDeleted(runtime)
         }
         update(runtime) { PodStatus.markScheduled(&$0, now: .now()) }
+        recordScheduled(runtime)
 
         // The kubelet takes the Pod: sandbox, then containers.
         update(runtime) { PodStatus.markCreating(&$0, containerNames: runtime.containerNames, now: .now()) }
         if plan.imagePullError {
+            recordPulling(runtime)
             update(runtime) { PodStatus.markImagePullFailing(&$0, backOff: false) }
+            recordImagePullFailure(runtime, backOff: false)
             if try await sleep(for: configuration.startDelay, orUntilDeletionOf: runtime) == nil {
                 update(runtime) { PodStatus.markImagePullFailing(&$0, backOff: true) }
-                return try await removeWhenDeleted(runtime)
+                recordImagePullFailure(runtime, backOff: true)
+                try await retryUntilDeleted(runtime) {
+                    recordPulling(runtime)
+                    recordImagePullFailure(runtime, backOff: false)
+                    recordImagePullFailure(runtime, backOff: true)
+                }
             }
             store.remove(runtime.key, uid: runtime.uid)
             return
@@ -116,15 +135,19 @@ struct Kubelet: Sendable {
         if let message = plan.configError {
             if try await sleep(for: startDelay, orUntilDeletionOf: runtime) == nil {
                 update(runtime) { PodStatus.markConfigError(&$0, message: message) }
-                return try await removeWhenDeleted(runtime)
+                recordConfigError(runtime, message: message)
+                try await retryUntilDeleted(runtime) { recordConfigError(runtime, message: message) }
             }
             store.remove(runtime.key, uid: runtime.uid)
             return
         }
+        recordPulling(runtime)
+        let pullStart = ContinuousClock.now
         if try await sleep(for: startDelay, orUntilDeletionOf: runtime) != nil {
             store.remove(runtime.key, uid: runtime.uid)
             return
         }
+        recordStarted(runtime, pullTime: .now - pullStart)
 
         // Running.
         let startedAt = Timestamp.now()
@@ -140,6 +163,13 @@ struct Kubelet: Sendable {
         case .exec: outcome = try await runExec(runtime, pod: pod, plan: plan, startedAt: startedAt, logger: logger)
         }
         runtime.finishLogs()
+        if let message = outcome.evictionMessage {
+            record(runtime, .warning, "Evicted", message)
+            recordKilling(runtime)
+        }
+        if outcome.reason == "ContainerCannotRun", let message = outcome.message {
+            record(runtime, .warning, "Failed", "Error: \(message)", container: runtime.mainContainer)
+        }
         update(runtime) {
             PodStatus.markTerminated(
                 &$0, outcome: outcome, mainContainer: runtime.mainContainer, containerIDs: containerIDs)

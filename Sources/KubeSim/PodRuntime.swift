@@ -10,6 +10,8 @@ final class PodRuntime: Sendable {
     /// Every container's log, by name; only the main container's ever gets lines.
     let logs: [String: ContainerLog]
     let containerNames: [String]
+    /// Every container's name and image, in the Pod's order.
+    let containerImages: [(name: String, image: String)]
 
     private struct Deletion {
         var gracePeriodSeconds: Int64?
@@ -22,8 +24,12 @@ final class PodRuntime: Sendable {
     init(pod: JSONValue, key: PodKey, logLineLimit: Int) {
         self.key = key
         uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
-        let names = (pod[path: "spec", "containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        let containers = pod[path: "spec", "containers"]?.arrayValue ?? []
+        let names = containers.compactMap { $0["name"]?.stringValue }
         containerNames = names
+        containerImages = containers.compactMap { container in
+            container["name"]?.stringValue.map { ($0, container["image"]?.stringValue ?? "") }
+        }
         mainContainer = names.contains("base") ? "base" : names.first ?? "base"
         var logs: [String: ContainerLog] = [:]
         for name in names { logs[name] = ContainerLog(lineLimit: logLineLimit) }

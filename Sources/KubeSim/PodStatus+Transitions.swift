@@ -5,7 +5,7 @@ extension PodStatus {
     static func markUnschedulable(_ pod: inout JSONValue, now: Timestamp) {
         setCondition(
             &pod, "PodScheduled", false, reason: "Unschedulable",
-            message: "0/1 nodes are available: 1 Insufficient cpu.", now: now)
+            message: Kubelet.unschedulableMessage, now: now)
     }
 
     /// The scheduler's binding: the node, and `PodScheduled`.
@@ -37,12 +37,15 @@ extension PodStatus {
             let image = images[name] ?? ""
             let state = backOff
                 ? waiting("ImagePullBackOff", message: "Back-off pulling image \(image.quoted)")
-                : waiting(
-                    "ErrImagePull",
-                    message: "rpc error: code = NotFound desc = failed to pull and unpack image \(image.quoted): "
-                        + "failed to resolve reference \(image.quoted): \(image): not found")
+                : waiting("ErrImagePull", message: imagePullErrorMessage(image))
             return (state, false, false)
         }
+    }
+
+    /// What containerd answers for an image that does not exist.
+    static func imagePullErrorMessage(_ image: String) -> String {
+        "rpc error: code = NotFound desc = failed to pull and unpack image \(image.quoted): "
+            + "failed to resolve reference \(image.quoted): \(image): not found"
     }
 
     /// Every container waits on a missing Secret or ConfigMap: `CreateContainerConfigError`, phase Pending.

@@ -26,7 +26,7 @@ extension PodStore {
         var remaining: Int
     }
 
-    /// The matching Pods of one consistent snapshot in key order, at most `limit` of them.
+    /// The matching Pods (or Events) of one consistent snapshot in key order, at most `limit` of them.
     ///
     /// Snapshots older than the latest state are rebuilt from the event history, so every page of a list shows
     /// the same state however the Pods change in between, as long as the history still reaches back to it.
@@ -35,9 +35,13 @@ extension PodStore {
     ///   - continueTTL: How long a snapshot may have been superseded and still be continued from.
     /// - Throws: ``APIError`` 410 `Expired` when the snapshot is no longer in the history (or older than
     ///   `continueTTL`), 504 `Timeout` for a resourceVersion the store has not reached.
-    func list(_ filter: PodFilter, read: ListRead, limit: Int?, continueTTL: Duration) throws(APIError) -> Page {
+    func list(
+        _ filter: PodFilter, resource: APIResource = .pods, read: ListRead, limit: Int?, continueTTL: Duration
+    ) throws(APIError) -> Page {
         let now = ContinuousClock.now
-        return try state.withLock { state throws(APIError) -> Page in
+        let (page, overflowed) = try state.withLock { state throws(APIError) -> (Page, [Watcher]) in
+            let overflowed = resource == .events ? state.expireEvents(now: now) : []
+            let history = state.history(resource)
             let current = state.resourceVersion
             var snapshot = current
             var after: PodKey?
@@ -48,13 +52,13 @@ extension PodStore {
                 if version > current { throw APIError.tooLargeResourceVersion(version, current: current) }
             case .exact(let version):
                 if version > current { throw APIError.tooLargeResourceVersion(version, current: current) }
-                guard state.history.covers(version) else { throw APIError.listResourceVersionTooOld }
+                guard history.covers(version) else { throw APIError.listResourceVersionTooOld }
                 snapshot = version
             case .continuing(let token):
-                guard token.resourceVersion <= current, state.history.covers(token.resourceVersion) else {
+                guard token.resourceVersion <= current, history.covers(token.resourceVersion) else {
                     throw APIError.continueTooOld
                 }
-                if let superseded = state.history.events(after: token.resourceVersion).first?.time,
+                if let superseded = history.events(after: token.resourceVersion).first?.time,
                     now - superseded > continueTTL
                 {
                     throw APIError.continueTooOld
@@ -64,9 +68,9 @@ extension PodStore {
             }
 
             // The latest state, with every change after the snapshot undone, newest first.
-            var pods = state.pods.mapValues(\.pod)
+            var pods = state.objects(resource)
             if snapshot < current {
-                for event in state.history.events(after: snapshot).reversed() {
+                for event in history.events(after: snapshot).reversed() {
                     let key = PodKey(
                         namespace: event.object[path: "metadata", "namespace"]?.stringValue ?? "",
                         name: event.object[path: "metadata", "name"]?.stringValue ?? "")
@@ -90,14 +94,20 @@ extension PodStore {
                 keys.removeLast(remaining)
                 next = ContinueToken(resourceVersion: snapshot, after: keys[keys.count - 1])
             }
-            return Page(items: keys.map { pods[$0]! }, resourceVersion: snapshot, next: next, remaining: remaining)
+            let page = Page(items: keys.map { pods[$0]! }, resourceVersion: snapshot, next: next, remaining: remaining)
+            return (page, overflowed)
         }
+        overflowed.forEach { $0.finish() }
+        return page
     }
 
     /// Changes how many events the history keeps (fault injection: forces 410 on rewatch and on old continue
     /// tokens when shrunk).
     func setHistoryWindow(_ capacity: Int) {
-        state.withLock { $0.history.setCapacity(capacity) }
+        state.withLock { state in
+            state.history.setCapacity(capacity)
+            state.events.history.setCapacity(capacity)
+        }
     }
 
     var historyWindow: Int { state.withLock { $0.history.capacity } }

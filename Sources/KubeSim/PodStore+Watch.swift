@@ -20,25 +20,30 @@ extension PodStore {
     /// Opens a watch atomically with its starting point, so no change falls between the two.
     ///
     /// - Parameters:
-    ///   - filter: Which Pods the watcher sees.
+    ///   - resource: Pods or Events.
+    ///   - filter: Which objects the watcher sees.
     ///   - resourceVersion: `nil` (or 0) for "the current state as ADDED events, then changes";
     ///     otherwise every change after this version.
     ///   - bookmarks: Whether the watcher gets BOOKMARK events.
-    func watch(_ filter: PodFilter, from resourceVersion: Int64?, bookmarks: Bool) -> WatchStart {
+    func watch(
+        _ filter: PodFilter, resource: APIResource = .pods, from resourceVersion: Int64?, bookmarks: Bool
+    ) -> WatchStart {
         let (stream, continuation) = AsyncStream<WatchEvent>.makeStream(
             bufferingPolicy: .bufferingOldest(watchBufferLimit))
         let (start, registered) = state.withLock { state -> (WatchStart, Bool) in
             var initial: [WatchEvent] = []
+            let history = state.history(resource)
             if let resourceVersion, resourceVersion > 0 {
-                if !state.history.covers(resourceVersion) {
-                    let oldest = state.history.compactedResourceVersion
+                if !history.covers(resourceVersion) {
+                    let oldest = history.compactedResourceVersion
                     return (.expired(.expired(requested: resourceVersion, oldestAvailable: oldest)), false)
                 }
-                initial = state.history.events(after: resourceVersion).compactMap { $0.event(for: filter) }
+                initial = history.events(after: resourceVersion).compactMap { $0.event(for: filter) }
             } else {
-                initial = state.pods.keys.sorted().compactMap { key in
-                    guard let pod = state.pods[key]?.pod, filter.matches(pod) else { return nil }
-                    return WatchEvent(kind: .added, object: pod)
+                let objects = state.objects(resource)
+                initial = objects.keys.sorted().compactMap { key in
+                    guard let object = objects[key], filter.matches(object) else { return nil }
+                    return WatchEvent(kind: .added, object: object)
                 }
             }
             state.nextWatcherID += 1
@@ -46,7 +51,7 @@ extension PodStore {
             let subscription = Subscription(id: id, initial: initial, events: stream)
             // After shutdown a watch gets its initial events and ends.
             guard !state.isShutDown else { return (.subscribed(subscription), false) }
-            state.watchers[id] = Watcher(filter: filter, bookmarks: bookmarks, continuation: continuation)
+            state.watchers[id] = Watcher(resource: resource, filter: filter, bookmarks: bookmarks, continuation: continuation)
             return (.subscribed(subscription), true)
         }
         if !registered { continuation.finish() }
@@ -62,10 +67,10 @@ extension PodStore {
     /// to that version is already in each watcher's buffer, ahead of the bookmark.
     func sendBookmarks() {
         let overflowed = state.withLock { state -> [Watcher] in
-            let bookmark = WatchEvent.bookmark(state.resourceVersion)
+            let version = state.resourceVersion
             var overflowed: [Watcher] = []
             for (id, watcher) in state.watchers where watcher.bookmarks {
-                switch watcher.continuation.yield(bookmark) {
+                switch watcher.continuation.yield(.bookmark(version, kind: watcher.resource.kind)) {
                 case .enqueued: break
                 case .dropped, .terminated:
                     state.watchers[id] = nil

@@ -1,8 +1,8 @@
 import JSON
 import Synchronization
 
-/// The simulated etcd and watch cache: Pods by key, one global resourceVersion counter, a bounded history of
-/// changes, and the open watches, all behind one lock so that every watcher sees changes in version order.
+/// The simulated etcd and watch cache: Pods and Events by key, one global resourceVersion counter, a bounded
+/// history of changes per resource, and the open watches, all behind one lock so that every watcher sees changes in version order.
 final class PodStore: Sendable {
     struct Record: Sendable {
         var pod: JSONValue
@@ -10,6 +10,7 @@ final class PodStore: Sendable {
     }
 
     struct Watcher: Sendable {
+        var resource: APIResource
         var filter: PodFilter
         var bookmarks: Bool
         var continuation: AsyncStream<WatchEvent>.Continuation
@@ -21,6 +22,8 @@ final class PodStore: Sendable {
         /// Leases by namespace and name; they share the resourceVersion counter but have no watch history.
         var leases: [PodKey: JSONValue] = [:]
         var history: EventHistory
+        /// core/v1 Events, bounded (see ``CoreEventLog``).
+        var events: CoreEventLog
         var watchers: [Int: Watcher] = [:]
         var nextWatcherID = 0
         /// Watches ended by fault injection: their connections are cut rather than ended cleanly.
@@ -34,8 +37,13 @@ final class PodStore: Sendable {
     /// New Pods for the simulated kubelet.
     private let created: AsyncStream<PodRuntime>.Continuation
 
-    init(historyWindow: Int, watchBufferLimit: Int, logLineLimit: Int, created: AsyncStream<PodRuntime>.Continuation) {
-        state = Mutex(State(history: EventHistory(capacity: historyWindow)))
+    init(
+        historyWindow: Int, watchBufferLimit: Int, logLineLimit: Int, eventLimit: Int = 10_000,
+        eventTTL: Duration = .seconds(3600), created: AsyncStream<PodRuntime>.Continuation
+    ) {
+        state = Mutex(State(
+            history: EventHistory(capacity: historyWindow),
+            events: CoreEventLog(limit: eventLimit, ttl: eventTTL, historyWindow: historyWindow)))
         self.watchBufferLimit = max(1, watchBufferLimit)
         self.logLineLimit = logLineLimit
         self.created = created
@@ -138,20 +146,23 @@ final class PodStore: Sendable {
 }
 
 extension PodStore.State {
-    /// Records a change: the next resourceVersion on the object, an event in the history, the event to every
-    /// watcher whose filter it concerns. Returns the object as stored and the watchers that overflowed (their
+    /// Records a change of a Pod (or an Event): the next resourceVersion on the object, an event in the
+    /// resource's history, the event to every watcher of the resource whose filter it concerns. Returns the object as stored and the watchers that overflowed (their
     /// streams must be finished outside the lock).
     mutating func commit(
-        key: PodKey, kind: WatchEvent.Kind, object: JSONValue, previous: JSONValue?
+        key: PodKey, kind: WatchEvent.Kind, object: JSONValue, previous: JSONValue?, resource: APIResource = .pods
     ) -> (JSONValue, [PodStore.Watcher]) {
         resourceVersion += 1
         var object = object
         object[path: "metadata", "resourceVersion"] = .string(String(resourceVersion))
         object = PodDefaults.ordered(object)
         let event = StoredEvent(kind: kind, object: object, previous: previous, resourceVersion: resourceVersion)
-        history.append(event)
+        switch resource {
+        case .pods: history.append(event)
+        case .events: events.history.append(event)
+        }
         var overflowed: [PodStore.Watcher] = []
-        for (id, watcher) in watchers {
+        for (id, watcher) in watchers where watcher.resource == resource {
             guard let watchEvent = event.event(for: watcher.filter) else { continue }
             switch watcher.continuation.yield(watchEvent) {
             case .enqueued: break
@@ -162,6 +173,24 @@ extension PodStore.State {
             }
         }
         return (object, overflowed)
+    }
+}
+
+extension PodStore.State {
+    /// The current objects of `resource`, by key.
+    func objects(_ resource: APIResource) -> [PodKey: JSONValue] {
+        switch resource {
+        case .pods: pods.mapValues(\.pod)
+        case .events: events.objects
+        }
+    }
+
+    /// The change history of `resource`.
+    func history(_ resource: APIResource) -> EventHistory {
+        switch resource {
+        case .pods: history
+        case .events: events.history
+        }
     }
 }
 

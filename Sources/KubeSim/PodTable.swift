@@ -3,11 +3,7 @@ import JSON
 /// The columns and cells of a Pod in a Table, as `k8s.io/kubernetes/pkg/printers/internalversion` prints them.
 enum PodTable {
     static let columns: JSONValue = [
-        column("Name", format: "name", "Name must be unique within a namespace. Is required when creating "
-            + "resources, although some resources may allow a client to request the generation of an appropriate "
-            + "name automatically. Name is primarily intended for creation idempotence and configuration "
-            + "definition. Cannot be updated. More info: "
-            + "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"),
+        column("Name", format: "name", nameDescription),
         column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
         column("Status", "The aggregate status of the containers in this pod."),
         column("Restarts", "The number of times the containers in this pod have been restarted and when the last "
@@ -28,7 +24,14 @@ enum PodTable {
             + "readiness."),
     ]
 
-    private static func column(
+    /// `metadata.name`'s description, as every resource's Name column carries it.
+    static let nameDescription = "Name must be unique within a namespace. Is required when creating "
+        + "resources, although some resources may allow a client to request the generation of an appropriate "
+        + "name automatically. Name is primarily intended for creation idempotence and configuration "
+        + "definition. Cannot be updated. More info: "
+        + "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+
+    static func column(
         _ name: String, format: String = "", priority: Int64 = 0, _ description: String
     ) -> JSONValue {
         [

@@ -28,29 +28,41 @@ struct TableRequest: Sendable, Equatable {
         return nil
     }
 
-    /// A Table of Pods, the way the API server prints them for `kubectl get pods`.
-    func podTable(_ pods: [JSONValue], metadata: JSONValue, headers: Bool = true, now: Timestamp = .now()) -> JSONValue {
-        [
+    /// A Table of Pods or Events, the way the API server prints them for `kubectl get pods` or `kubectl get
+    /// events`.
+    func table(
+        _ objects: [JSONValue], of resource: APIResource, metadata: JSONValue, headers: Bool = true,
+        now: Timestamp = .now()
+    ) -> JSONValue {
+        let columns = switch resource {
+        case .pods: PodTable.columns
+        case .events: EventTable.columns
+        }
+        return [
             "kind": "Table", "apiVersion": .string(apiVersion), "metadata": metadata,
-            "columnDefinitions": headers ? PodTable.columns : [],
-            "rows": .array(pods.map { row($0, now: now) }),
+            "columnDefinitions": headers ? columns : [],
+            "rows": .array(objects.map { row($0, of: resource, now: now) }),
         ]
     }
 
-    private func row(_ pod: JSONValue, now: Timestamp) -> JSONValue {
-        var row: JSONObject = ["cells": .array(PodTable.cells(pod, now: now))]
+    private func row(_ object: JSONValue, of resource: APIResource, now: Timestamp) -> JSONValue {
+        let cells = switch resource {
+        case .pods: PodTable.cells(object, now: now)
+        case .events: EventTable.cells(object, now: now)
+        }
+        var row: JSONObject = ["cells": .array(cells)]
         switch includeObject {
         case "None":
             row["object"] = .null
         case "Object":
-            var object = pod
-            object["kind"] = "Pod"
-            object["apiVersion"] = "v1"
-            row["object"] = object
+            var full = object
+            full["kind"] = .string(resource.kind)
+            full["apiVersion"] = "v1"
+            row["object"] = full
         default:
             row["object"] = [
                 "kind": "PartialObjectMetadata", "apiVersion": .string(apiVersion),
-                "metadata": pod["metadata"] ?? .object([:]),
+                "metadata": object["metadata"] ?? .object([:]),
             ]
         }
         return .object(row)

@@ -18,14 +18,14 @@ struct WatchEvent: Sendable {
         "{\"type\":\"\(kind.rawValue)\",\"object\":\(object.jsonString)}\n"
     }
 
-    /// A BOOKMARK: a Pod with only its kind and `metadata.resourceVersion`.
-    static func bookmark(_ resourceVersion: Int64) -> WatchEvent {
+    /// A BOOKMARK: an object (a Pod by default) with only its kind and `metadata.resourceVersion`.
+    static func bookmark(_ resourceVersion: Int64, kind: String = "Pod") -> WatchEvent {
         let metadata: JSONValue = ["resourceVersion": .string(String(resourceVersion))]
-        return WatchEvent(kind: .bookmark, object: ["kind": "Pod", "apiVersion": "v1", "metadata": metadata])
+        return WatchEvent(kind: .bookmark, object: ["kind": .string(kind), "apiVersion": "v1", "metadata": metadata])
     }
 }
 
-/// A change to a Pod as the store keeps it in its history: the object after, and before, the change.
+/// A change to a Pod (or an Event) as the store keeps it in its history: the object after, and before, the change.
 struct StoredEvent: Sendable {
     var kind: WatchEvent.Kind
     var object: JSONValue

@@ -15,8 +15,10 @@ struct KubectlSupportTests {
             let core = try await client.request("GET", "/api", headers: [("Accept", Self.aggregated)])
             #expect(core.header("Content-Type") == Discovery.aggregatedMediaType)
             #expect(core.json["kind"] == "APIGroupDiscoveryList")
-            let pods = core.json["items"]?.arrayValue?.first?["versions"]?.arrayValue?.first?["resources"]?
-                .arrayValue?.first
+            let coreResources = core.json["items"]?.arrayValue?.first?["versions"]?.arrayValue?.first?["resources"]?
+                .arrayValue ?? []
+            #expect(coreResources.compactMap { $0["resource"]?.stringValue } == ["events", "pods"])
+            let pods = coreResources.last
             #expect(pods?["resource"] == "pods")
             #expect(pods?["shortNames"] == ["po"])
             #expect(pods?["scope"] == "Namespaced")
@@ -28,9 +30,10 @@ struct KubectlSupportTests {
             #expect(plain.header("Content-Type") == "application/json")
             #expect(plain.json["kind"] == "APIVersions")
             let resources = try await client.get("/api/v1").json["resources"]?.arrayValue ?? []
-            #expect(resources.first?["verbs"] == ["create", "delete", "get", "list", "patch", "update", "watch"])
-            #expect(resources.first?["kind"] == "Pod")
-            #expect(resources.first?["namespaced"] == true)
+            let podResource = resources.first { $0["name"] == "pods" }
+            #expect(podResource?["verbs"] == ["create", "delete", "get", "list", "patch", "update", "watch"])
+            #expect(podResource?["kind"] == "Pod")
+            #expect(podResource?["namespaced"] == true)
             #expect(resources.last?["verbs"] == ["get", "patch", "update"])
             let group = try await client.get("/apis/coordination.k8s.io")
             #expect(group.json["kind"] == "APIGroup")

@@ -12,7 +12,7 @@ struct PodAPITests {
             #expect(version.json["gitVersion"] == "v1.37.0-kubesim")
             #expect(try await client.get("/api").json["versions"] == ["v1"])
             let resources = try await client.get("/api/v1").json["resources"]?.arrayValue ?? []
-            #expect(resources.compactMap { $0["name"]?.stringValue } == ["pods", "pods/log", "pods/status"])
+            #expect(resources.compactMap { $0["name"]?.stringValue } == ["events", "pods", "pods/log", "pods/status"])
             #expect(try await client.get("/apis").json["groups"]?.arrayValue?.first?["name"] == "coordination.k8s.io")
             #expect(try await client.get("/healthz").text == "ok")
             let unknown = try await client.get("/api/v1/namespaces/default/services")
