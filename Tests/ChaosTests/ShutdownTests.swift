@@ -1,6 +1,7 @@
 import ChaosHarness
 import Foundation
 import JSON
+import KubeClient
 import KubeSimTestKit
 import Logging
 import TaskStore
@@ -140,6 +141,33 @@ struct ShutdownTests {
             try await scenario.checkStopRecorded()
             let counts = try await scenario.store.counts()
             #expect(counts[.running] == 200, "\(counts)")
+        }
+    }
+
+    @Test("SIGTERM to the leader: it drains, records its stop, releases its Lease, and the standby leads at once")
+    func leaderReleasesLease() async throws {
+        try await Self.withScenario(mode: "scripted") { scenario in
+            try await scenario.submit(20, seconds: 900)
+            let lease = ["--leader-elect", "--lease-name", "shutdown-lease", "--lease-duration", "30"]
+            let leader = try scenario.startController(id: "leader", extra: lease)
+            try await scenario.waitForCounts("20 running tasks", controller: leader) { $0[.running] == 20 }
+            let standby = try scenario.startController(id: "standby", extra: lease)
+            let client = try scenario.sim.client(logger: Logger.test())
+            let held = try await client.lease(name: "shutdown-lease", namespace: "default")
+            #expect(held.spec.holderIdentity == "leader")
+            #expect(!standby.output().contains("controller starting"), "the standby runs beside the leader:\n\(standby.outputTail())")
+            let (took, status) = try await scenario.terminate(leader)
+            #expect(status == .exited(0), "\(leader.outputTail(lines: 20))")
+            #expect(took < .seconds(Self.grace), "the stop took \(took)")
+            try await scenario.checkStopRecorded(id: "leader")
+            // Released, not left to expire: the standby (lease duration 30 s) takes over well within it.
+            let start = ContinuousClock.now
+            _ = try await standby.waitForOutput(containing: "controller starting", timeout: .seconds(20))
+            #expect(ContinuousClock.now - start < .seconds(20))
+            let now = try await client.lease(name: "shutdown-lease", namespace: "default")
+            #expect(now.spec.holderIdentity == "standby", "\(now.spec)")
+            let (_, standbyStatus) = try await scenario.terminate(standby)
+            #expect(standbyStatus == .exited(0))
         }
     }
 
