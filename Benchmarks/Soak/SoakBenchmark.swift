@@ -36,7 +36,7 @@ struct SoakBenchmark: AsyncParsableCommand {
     @Option(help: "At most this many tasks submitted and not finished yet.")
     var backlog = 2_000
 
-    @Option(help: "The bound on the controller's peak RSS, MiB.")
+    @Option(name: .customLong("max-rss-mib"), help: "The bound on the controller's peak RSS, MiB.")
     var maxRSSMiB = 64
 
     @Option(help: "The bound on RSS growth from the first milestone to the last, percent.")

@@ -29,6 +29,8 @@ struct SoakRun: Sendable {
     private struct Progress {
         var submitted = 0
         var finished = 0
+        /// Why the submitter stopped early; the sampler ends the run with it.
+        var failure: (any Error)?
     }
 
     /// A task's Pod: no wait in `ContainerCreating`, no run time.
@@ -92,6 +94,15 @@ struct SoakRun: Sendable {
 
     /// Submits `batch` tasks whenever fewer than `backlog` are submitted and not finished, until all are.
     private func submit(store: TaskStore, progress: borrowing Mutex<Progress>) async throws {
+        do {
+            try await submitBatches(store: store, progress: progress)
+        } catch {
+            progress.withLock { $0.failure = error }
+            throw error
+        }
+    }
+
+    private func submitBatches(store: TaskStore, progress: borrowing Mutex<Progress>) async throws {
         let runID = "soak-\(Int(Date().timeIntervalSince1970))"
         var submitted = 0
         while submitted < tasks {
@@ -124,10 +135,11 @@ struct SoakRun: Sendable {
             }
             let counts = try await store.counts()
             let finished = counts.filter(\.key.isFinal).values.reduce(0, +)
-            let submitted = progress.withLock { progress in
+            let (submitted, failure) = progress.withLock { progress in
                 progress.finished = finished
-                return progress.submitted
+                return (progress.submitted, progress.failure)
             }
+            if let failure { throw HarnessError("submitting tasks failed after \(submitted): \(failure)") }
             let now = ContinuousClock.now
             samples.append(SoakReport.Sample(
                 seconds: (now - start).inSeconds, finished: finished, rssBytes: reading.rssBytes, cpuSeconds: reading.cpuSeconds))
