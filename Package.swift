@@ -145,6 +145,13 @@ var package = Package(
             dependencies: ["ChaosHarness", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/Chaos"
         ),
+        .executableTarget(
+            name: "SoakBenchmark",
+            dependencies: ["KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/Soak"
+        ),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
