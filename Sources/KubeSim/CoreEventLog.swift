@@ -19,7 +19,8 @@ struct CoreEventLog: Sendable {
     /// The Event of each correlation key (see ``CoreEvent/correlationKey``), for counting repeats.
     private var byCorrelation: [String: PodKey] = [:]
     /// Every write, oldest first: an entry is stale once its Event was written again or removed. Expiry and the
-    /// count limit both take from the front.
+    /// count limit both take from the front, so it holds at most the writes of the last ``ttl`` (and is compacted
+    /// once half of it has been taken).
     private var writes: [(key: PodKey, resourceVersion: Int64)] = []
     private var start = 0
     var history: EventHistory

@@ -4,8 +4,9 @@ import Synchronization
 extension KubeSim {
     /// Which user a kubeconfig from ``KubeSim/kubeconfig(namespace:user:)`` carries.
     public enum KubeconfigUser: Sendable, Equatable {
-        /// A configured token (the first in sorted order), else the token file, else the issued client
-        /// certificate when client certificates are accepted, else no credentials.
+        /// A configured token (the first in sorted order), else the token file, else with TLS the issued client
+        /// certificate (as a kind cluster's kubeconfig: over HTTPS kubectl would prompt for a user name without
+        /// credentials), else no credentials.
         case automatic
         /// No credentials (`user: {}`).
         case anonymous
@@ -45,7 +46,7 @@ extension KubeSim {
                 resolved = .token(token)
             } else if let file = authentication.tokenFile {
                 resolved = .tokenFile(file)
-            } else if authentication.clientCertificates {
+            } else if authentication.clientCertificates || material != nil {
                 resolved = .clientCertificate
             } else {
                 resolved = .anonymous

@@ -33,7 +33,8 @@ extension PodStore {
                 let object = event.object(
                     name: key.name, podResourceVersion: pod?[path: "metadata", "resourceVersion"]?.stringValue,
                     now: now)
-                let (added, full) = state.commit(key: key, kind: .added, object: object, previous: nil, resource: .events)
+                let (added, full) = state.commit(
+                    key: key, kind: .added, object: object, previous: nil, resource: .events)
                 stored = added
                 overflowed += full
                 state.events.store(

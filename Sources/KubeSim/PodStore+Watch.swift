@@ -51,7 +51,8 @@ extension PodStore {
             let subscription = Subscription(id: id, initial: initial, events: stream)
             // After shutdown a watch gets its initial events and ends.
             guard !state.isShutDown else { return (.subscribed(subscription), false) }
-            state.watchers[id] = Watcher(resource: resource, filter: filter, bookmarks: bookmarks, continuation: continuation)
+            state.watchers[id] = Watcher(
+                resource: resource, filter: filter, bookmarks: bookmarks, continuation: continuation)
             return (.subscribed(subscription), true)
         }
         if !registered { continuation.finish() }

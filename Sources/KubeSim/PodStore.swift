@@ -2,7 +2,8 @@ import JSON
 import Synchronization
 
 /// The simulated etcd and watch cache: Pods and Events by key, one global resourceVersion counter, a bounded
-/// history of changes per resource, and the open watches, all behind one lock so that every watcher sees changes in version order.
+/// history of changes per resource, and the open watches, all behind one lock so that every watcher sees
+/// changes in version order.
 final class PodStore: Sendable {
     struct Record: Sendable {
         var pod: JSONValue
@@ -147,8 +148,8 @@ final class PodStore: Sendable {
 
 extension PodStore.State {
     /// Records a change of a Pod (or an Event): the next resourceVersion on the object, an event in the
-    /// resource's history, the event to every watcher of the resource whose filter it concerns. Returns the object as stored and the watchers that overflowed (their
-    /// streams must be finished outside the lock).
+    /// resource's history, the event to every watcher of the resource whose filter it concerns. Returns the
+    /// object as stored and the watchers that overflowed (their streams must be finished outside the lock).
     mutating func commit(
         key: PodKey, kind: WatchEvent.Kind, object: JSONValue, previous: JSONValue?, resource: APIResource = .pods
     ) -> (JSONValue, [PodStore.Watcher]) {

@@ -15,13 +15,21 @@ struct KubeSimCommand: AsyncParsableCommand {
         discussion: """
             In exec mode each Pod's base container command really runs as a local process and its output is \
             the Pod's log; in scripted mode annotations (kubesim.taskpod.io/run-seconds, exit-code, log, oom, \
-            start-seconds, config-error) decide what happens.
+            start-seconds, config-error, image-pull-error, unschedulable, evict-after-seconds) decide what happens.
+            The simulated scheduler and kubelet record core/v1 Events as real ones do (Scheduled, Pulling, Pulled, \
+            Created, Started, Killing, FailedScheduling, Failed, BackOff, Evicted; repeats counted on one Event), \
+            so kubectl get events and kubectl describe pod show them; Events expire --event-ttl-seconds after \
+            their last write and at most --event-limit are kept.
+            With --tls and no --token or --token-file the sim requires client certificates and writes the one it \
+            issued into the kubeconfig (like a kind cluster), so kubectl and client libraries use it unchanged; \
+            plain HTTP stays anonymous.
             Faults can also be changed while it runs: curl -X POST --data '{"throttle":{"seconds":5}}' \
             <server>/kubesim/faults (GET shows them; /kubesim/audit lists the requests).
             It is a test double: never point a production controller at it.
             Examples:
               kubesim --port 6443 --mode exec --write-kubeconfig /tmp/kubesim.yaml
               kubesim --tls --token s3cret --write-kubeconfig /tmp/kubesim.yaml --write-ca /tmp/kubesim-ca.crt
+              kubesim --tls --write-kubeconfig /tmp/kubesim.yaml && kubectl --kubeconfig /tmp/kubesim.yaml get events
               kubesim --error-rate create=0.1:503 --latency-ms 20 --jitter-ms 30 --drop-watches-every 10
             """
     )
@@ -44,6 +52,13 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(help: "The namespace written into the kubeconfig.")
     var namespace: String = "default"
 
+    @Option(help: ArgumentHelp(
+        "Keep at most this many Events (the least recently written leave first).", valueName: "n"))
+    var eventLimit: Int = 10_000
+
+    @Option(help: ArgumentHelp("Keep an Event this long after its last write.", valueName: "seconds"))
+    var eventTTLSeconds: Double = 3600
+
     @OptionGroup var security: SimSecurityOptions
     @OptionGroup var faults: SimFaultOptions
     @OptionGroup var log: LogOptions
@@ -52,6 +67,10 @@ struct KubeSimCommand: AsyncParsableCommand {
         let logger = log.bootstrap(label: "kubesim")
         var configuration = KubeSimConfiguration(host: host, port: port, mode: mode.mode)
         configuration.auditLogPath = auditLog
+        guard eventLimit >= 1 else { throw ValidationError("--event-limit must be at least 1") }
+        guard eventTTLSeconds > 0 else { throw ValidationError("--event-ttl-seconds must be positive") }
+        configuration.eventLimit = eventLimit
+        configuration.eventTTL = .nanoseconds(Int64(eventTTLSeconds * 1e9))
         try security.apply(to: &configuration)
         try faults.apply(to: &configuration)
         let sim = KubeSim(configuration: configuration, logger: logger)
@@ -93,7 +112,9 @@ struct SimSecurityOptions: ParsableArguments {
         "Accept the bearer tokens in this file, one a line; re-read when it changes.", valueName: "file"))
     var tokenFile: String?
 
-    @Flag(help: "Accept client certificates signed by the sim's CA (needs --tls).")
+    @Flag(help: ArgumentHelp(
+        "Accept client certificates signed by the sim's CA (needs --tls); the default with --tls and no --token "
+            + "or --token-file."))
     var clientCertificates = false
 
     @Option(help: "The kubeconfig's user: automatic, anonymous, token, token-file or client-certificate.")
@@ -106,7 +127,7 @@ struct SimSecurityOptions: ParsableArguments {
         configuration.tls = tls
         configuration.http2 = http2
         configuration.authentication = KubeSimAuthentication(
-            tokens: Set(tokens), tokenFile: tokenFile, clientCertificates: clientCertificates)
+            tokens: Set(tokens), tokenFile: tokenFile, clientCertificates: clientCertificates || issuesCertificate)
         if clientCertificates && !tls {
             throw ValidationError("--client-certificates needs --tls")
         }
@@ -117,6 +138,12 @@ struct SimSecurityOptions: ParsableArguments {
         if kubeconfigUser == .clientCertificate && !tls {
             throw ValidationError("--kubeconfig-user client-certificate needs --tls")
         }
+    }
+
+    /// Whether HTTPS without any credential option requires (and the kubeconfig carries) the client certificate
+    /// the sim issues, as a kind cluster's kubeconfig does; `--kubeconfig-user anonymous` keeps anonymous access.
+    var issuesCertificate: Bool {
+        tls && tokens.isEmpty && tokenFile == nil && kubeconfigUser != .anonymous
     }
 
     /// The kubeconfig's user, as chosen by `--kubeconfig-user`.

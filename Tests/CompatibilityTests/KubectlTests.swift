@@ -107,6 +107,90 @@ struct KubectlTests {
         #expect(sawAll, "kubectl get -w printed: \(watch.outputTail(lines: 40))")
     }
 
+    @Test("kubectl get events lists a Pod's events and kubectl describe pod shows them")
+    func events() async throws {
+        let directory = try TemporaryDirectory(prefix: "kubectl-events")
+        defer { directory.remove() }
+        let sim = try await SimProcess.start(directory: directory.path)
+        defer { Task { await sim.process.stop() } }
+        let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
+        try Self.podYAML.write(toFile: directory.file("pod.yaml"), atomically: true, encoding: .utf8)
+        let applied = try await kubectl("apply", "-f", directory.file("pod.yaml"))
+        #expect(applied.succeeded, "\(applied.output)")
+
+        var selected = ""
+        let started = await eventually(timeout: .seconds(15)) {
+            selected = (try? await kubectl("get", "events", "--field-selector", "involvedObject.name=hello"))?.output ?? ""
+            return selected.contains("Started")
+        }
+        #expect(started, "\(selected)")
+        #expect(selected.contains("LAST SEEN"), "\(selected)")
+        #expect(selected.contains("pod/hello"), "\(selected)")
+
+        let listed = try await kubectl("get", "events")
+        #expect(listed.succeeded, "\(listed.output)")
+        for text in ["Scheduled", "Successfully assigned default/hello to kubesim-node-1", "Pulling", "Created", "Started"] {
+            #expect(listed.output.contains(text), "\(text) in \(listed.output)")
+        }
+        let short = try await kubectl("get", "ev", "-n", "default", "-o", "wide")
+        #expect(short.succeeded, "\(short.output)")
+        #expect(short.output.contains("spec.containers{base}") && short.output.contains("kubelet, kubesim-node-1"), "\(short.output)")
+        let elsewhere = try await kubectl("get", "events", "-n", "elsewhere")
+        #expect(elsewhere.output.contains("No resources found in elsewhere namespace."), "\(elsewhere.output)")
+        let json = try await kubectl("get", "events", "-A", "-o", "json")
+        let items = try JSONValue(parsing: json.output)["items"]?.arrayValue ?? []
+        #expect(items.contains { $0["reason"] == "Scheduled" && $0[path: "involvedObject", "name"] == "hello" }, "\(json.output)")
+
+        let described = try await kubectl("describe", "pod", "hello")
+        #expect(described.succeeded, "\(described.output)")
+        let section = described.output.components(separatedBy: "Events:").last ?? ""
+        #expect(described.output.contains("Events:"), "\(described.output)")
+        for text in ["Scheduled", "default-scheduler", "Successfully assigned default/hello", "Started", "kubelet"] {
+            #expect(section.contains(text), "\(text) in the Events section: \(section)")
+        }
+    }
+
+    @Test("kubesim --tls with no auth option writes a kubeconfig that kubectl and the Python client use unchanged")
+    func tlsWithoutAuthOptions() async throws {
+        let directory = try TemporaryDirectory(prefix: "kubectl-tls")
+        defer { directory.remove() }
+        let sim = try await SimProcess.start(directory: directory.path, extraArguments: ["--tls"])
+        defer { Task { await sim.process.stop() } }
+        #expect(sim.baseURL.hasPrefix("https://"))
+        let kubeconfig = try String(contentsOfFile: sim.kubeconfigPath, encoding: .utf8)
+        #expect(kubeconfig.contains("client-certificate-data: ") && kubeconfig.contains("client-key-data: "))
+        let kubectl = Kubectl(binary: try ExternalTools.tool("kubectl"), kubeconfig: sim.kubeconfigPath, directory: directory.path)
+        // No stdin: a kubeconfig without credentials would make kubectl prompt for a user name and fail.
+        let empty = try await kubectl("get", "pods")
+        #expect(empty.succeeded, "\(empty.output)")
+        #expect(!empty.output.contains("Username"), "\(empty.output)")
+        #expect(empty.output.contains("No resources found in default namespace."), "\(empty.output)")
+        try Self.podYAML.write(toFile: directory.file("pod.yaml"), atomically: true, encoding: .utf8)
+        let applied = try await kubectl("apply", "-f", directory.file("pod.yaml"))
+        #expect(applied.succeeded, "\(applied.output)")
+
+        let script = """
+            import json, ssl, sys, urllib.error, urllib.request
+            from kubernetes import client, config
+            config.load_kube_config(config_file=sys.argv[1])
+            names = [p.metadata.name for p in client.CoreV1Api().list_namespaced_pod("default").items]
+            # Without the certificate the API is closed, as on a kind cluster.
+            try:
+                urllib.request.urlopen(sys.argv[2] + "/api/v1/pods", context=ssl._create_unverified_context())
+                anonymous = 200
+            except urllib.error.HTTPError as error:
+                anonymous = error.code
+            print(json.dumps({"names": names, "anonymous": anonymous}))
+            """
+        try script.write(toFile: directory.file("list.py"), atomically: true, encoding: .utf8)
+        let result = try await ExternalTools.run(
+            try ExternalTools.tool("python"), [directory.file("list.py"), sim.kubeconfigPath, sim.baseURL], in: directory.path)
+        #expect(result.succeeded, "\(result.output)")
+        let report = try JSONValue(parsing: result.output.split(separator: "\n").last.map(String.init) ?? "")
+        #expect(report["names"] == ["hello"], "\(result.output)")
+        #expect(report["anonymous"] == 401, "\(result.output)")
+    }
+
     @Test("kubectl apply with an unknown field is refused by the server's strict validation")
     func strictValidation() async throws {
         let directory = try TemporaryDirectory(prefix: "kubectl-strict")

@@ -137,6 +137,26 @@ struct EventTests {
         }
     }
 
+    @Test func execModeRecordsTheSameEventsAndAContainerThatCannotRun() async throws {
+        try await withKubeSim(fastConfiguration { $0.mode = .exec }) { _, client in
+            try await client.createPod(
+                "runs", containers: [["name": "base", "image": "busybox", "command": ["/bin/sh", "-c", "exit 0"]]])
+            try await client.createPod(
+                "missing", containers: [["name": "base", "image": "busybox", "command": ["kubesim-no-such-command"]]])
+            try await client.createPod(
+                "sleeper", containers: [["name": "base", "image": "busybox", "command": ["/bin/sleep", "30"]]])
+            let runs = try await Self.waitForEvents(of: "runs", client) { Self.reasons($0).contains("Started") }
+            #expect(Self.reasons(runs) == ["Scheduled", "Pulling", "Pulled", "Created", "Started"])
+            let missing = try await Self.waitForEvents(of: "missing", client) { Self.reasons($0).contains("Failed") }
+            #expect(missing.map(Self.summary).contains(
+                "Warning Failed: Error: exec: \"kubesim-no-such-command\": executable file not found in $PATH"))
+            _ = try await client.waitForPod("sleeper") { $0.phase == "Running" }
+            #expect(try await client.delete("/api/v1/namespaces/default/pods/sleeper").status == 200)
+            let killed = try await Self.waitForEvents(of: "sleeper", client) { Self.reasons($0).contains("Killing") }
+            #expect(killed.last.map(Self.summary) == "Normal Killing: Stopping container base")
+        }
+    }
+
     @Test func fieldAndLabelSelectorsPagesGetAndTable() async throws {
         try await withKubeSim { _, client in
             let a = try await client.createPod("a", annotations: ["kubesim.taskpod.io/run-seconds": "0.05"])

@@ -49,7 +49,9 @@ struct HTTPSTests {
             let line = try #require(kubeconfig.split(separator: "\n").first { $0.contains("certificate-authority-data:") })
             let data = try #require(Data(base64Encoded: String(line.split(separator: " ").last ?? "")))
             #expect(String(decoding: data, as: UTF8.self) == (try await sim.certificateAuthorityPEM()))
-            #expect(kubeconfig.contains("user: {}"))
+            // With TLS and no token, the issued client certificate, so that kubectl does not prompt for a user.
+            #expect(kubeconfig.contains("client-certificate-data: "))
+            #expect(kubeconfig.contains("client-key-data: "))
             // The issued certificates never show in descriptions.
             #expect(await sim.faults() == KubeSimFaults())
         }

@@ -26,6 +26,33 @@ struct StoreTests {
         #expect(throws: APIError.self) { try FieldSelector(parsing: "status.phase") }
     }
 
+    @Test func eventLogKeepsAtMostItsLimitAndDropsExpiredEvents() {
+        var log = CoreEventLog(limit: 2, ttl: .seconds(10), historyWindow: 10)
+        let start = ContinuousClock.now
+        func write(_ name: String, correlation: String, version: Int64, at offset: Duration) {
+            let key = PodKey(namespace: "default", name: name)
+            let object: JSONValue = ["metadata": ["name": .string(name), "namespace": "default"]]
+            log.store(object, at: key, correlationKey: correlation, resourceVersion: version, now: start + offset)
+        }
+        write("a.1", correlation: "a", version: 1, at: .zero)
+        write("b.1", correlation: "b", version: 2, at: .seconds(1))
+        write("a.1", correlation: "a", version: 3, at: .seconds(2))  // a repeat: a.1 is now the newest
+        #expect(log.removeExpired(now: start + .seconds(2)).isEmpty)
+        write("c.1", correlation: "c", version: 4, at: .seconds(3))
+        // Over the limit: the least recently written (b.1) leaves, with its correlation entry.
+        let overLimit = log.removeExpired(now: start + .seconds(3))
+        #expect(overLimit.map { $0[path: "metadata", "name"] } == ["b.1"])
+        #expect(log.entry(correlatedWith: "b") == nil)
+        #expect(log.entry(correlatedWith: "a")?.key.name == "a.1")
+        // a.1 was written again at 2 s, so it outlives its first write's TTL.
+        #expect(log.removeExpired(now: start + .seconds(11)).isEmpty)
+        let expired = log.removeExpired(now: start + .seconds(12.5))
+        #expect(expired.map { $0[path: "metadata", "name"] } == ["a.1"])
+        #expect(log.removeExpired(now: start + .seconds(13)).map { $0[path: "metadata", "name"] } == ["c.1"])
+        #expect(log.entries.isEmpty)
+        #expect(log.entry(correlatedWith: "a") == nil && log.entry(correlatedWith: "c") == nil)
+    }
+
     @Test func slowWatcherIsEndedWhenItsBufferOverflows() async throws {
         let (_, created) = AsyncStream<PodRuntime>.makeStream()
         let store = PodStore(historyWindow: 100, watchBufferLimit: 3, logLineLimit: 10, created: created)
