@@ -64,6 +64,7 @@ struct KubeClientFaultTests {
         configuration.faults.dropWatchesEvery = .milliseconds(700)
         configuration.faults.historyWindow = 4
         configuration.bookmarkInterval = .milliseconds(200)
+        let faults = configuration.faults
         try await withKubeSim(configuration) { sim in
             let model = Mutex<[String: String]>([:])  // name → resourceVersion, as the events told
             let problems = Mutex<[String]>([])
@@ -92,6 +93,20 @@ struct KubeClientFaultTests {
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await informer.run() }
+                #expect(await eventually { synced.withLock { $0 } >= 1 }, "the informer listed")
+                // A 410 for sure, not by luck of timing: cut the informer's watch and fail its rewatches, move the
+                // history past its resourceVersion (8 creates > the window of 4), then let it watch again.
+                var cutOff = faults
+                cutOff.errors = [KubeSimFaults.ErrorRule(verb: "watch", rate: 1, code: 500)]
+                cutOff.dropWatchesEvery = .milliseconds(50)
+                await sim.sim.setFaults(cutOff)
+                let rewatchFailed = await eventually {
+                    await sim.sim.auditEntries().contains { $0["verb"]?.stringValue == "watch" && $0["code"]?.intValue == 500 }
+                }
+                #expect(rewatchFailed, "the informer's watch was cut off")
+                for index in 0..<8 { _ = try await sim.client.createPod(Self.pod("before-410-\(index)")) }
+                await sim.sim.setFaults(faults)
+                #expect(await eventually { synced.withLock { $0 } >= 2 }, "it relisted after the 410")
                 // Churn: create, let them run (status changes), delete some, while watches drop and expire.
                 for round in 0..<6 {
                     for index in 0..<8 { _ = try await sim.client.createPod(Self.pod("p\(round)-\(index)")) }
