@@ -87,6 +87,20 @@ var package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The HTTP API of `taskpod controller --listen`.
+        .target(
+            name: "TaskPodServer",
+            dependencies: [
+                "JSON", "TaskPod", "TaskStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Flags shared by the two executables.
         .target(
             name: "CLISupport",
@@ -98,7 +112,7 @@ var package = Package(
         .executableTarget(
             name: "TaskPodCLI",
             dependencies: [
-                "TaskPod", "PodSchema", "KubeClient", "TaskStore", "YAML", "JSON", "CLISupport",
+                "TaskPod", "TaskPodServer", "PodSchema", "KubeClient", "TaskStore", "YAML", "JSON", "CLISupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,6 +184,11 @@ var package = Package(
         .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TaskPodServerTests", dependencies: [
+            "TaskPodServer", "TaskPod", "TaskStore", "KubeClient", "TestSupport", "JSON", "YAML",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
     ]

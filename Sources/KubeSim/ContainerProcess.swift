@@ -25,6 +25,8 @@ final class ContainerProcess: Sendable {
         var waiters: [Int: CheckedContinuation<Int32?, Never>] = [:]
         var nextWaiterID = 0
         var reported: Int32? { drained ? exitCode : nil }
+        /// The output's read sources, from the start until the exit is reported.
+        var sources: [UncheckedBox<any DispatchSourceRead>] = []
     }
 
     private let process: UncheckedBox<Process>
@@ -53,17 +55,28 @@ final class ContainerProcess: Sendable {
     ///
     /// - Throws: What `Process.run()` throws when the executable cannot be started.
     func start() throws {
-        for (index, pipe) in pipes.enumerated() {
-            // Weak: the process and its pipes must not keep this object (and its log) alive.
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
+        // The output is read by dispatch read sources on one serial queue, with plain read(2): each source is
+        // cancelled on that queue when its stream ends, or from anywhere (cancel is thread-safe) once the exit
+        // is reported. FileHandle.readabilityHandler is not used: setting it from several threads (the handler
+        // itself at EOF, the exit report) races inside Foundation and crashed KubeSim at shutdown.
+        let queue = DispatchQueue(label: "kubesim.container-output")
+        let sources = pipes.enumerated().map { index, pipe in
+            let handle = pipe.fileHandleForReading
+            let descriptor = handle.fileDescriptor
+            let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+            source.setEventHandler { [weak self] in
+                var buffer = [UInt8](repeating: 0, count: 64 << 10)
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    self?.received(Array(buffer[..<count]), stream: index)
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                    source.cancel()
                     self?.received(nil, stream: index)
-                } else {
-                    self?.received(Array(data), stream: index)
                 }
             }
+            // The descriptor is closed only once its source can no longer read it.
+            source.setCancelHandler { try? handle.close() }
+            return source
         }
         process.value.terminationHandler = { [weak self] process in
             let status = process.terminationStatus
@@ -79,9 +92,15 @@ final class ContainerProcess: Sendable {
             defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
             try process.value.run()
         } catch {
-            for pipe in pipes { pipe.fileHandleForReading.readabilityHandler = nil }
+            for source in sources {
+                // A source must be resumed before it goes away; cancelled first, it reads nothing.
+                source.cancel()
+                source.resume()
+            }
             throw error
         }
+        state.withLock { $0.sources = sources.map(UncheckedBox.init) }
+        for source in sources { source.resume() }
     }
 
     /// Sends `signal` to the process (and the process group it leads, when it leads one).
@@ -159,11 +178,15 @@ final class ContainerProcess: Sendable {
     }
 
     private func reportExit() {
-        let (waiters, code) = state.withLock { state -> ([CheckedContinuation<Int32?, Never>], Int32?) in
-            defer { state.waiters.removeAll() }
-            return (Array(state.waiters.values), state.exitCode)
+        let (waiters, code, sources) = state.withLock { state in
+            defer {
+                state.waiters.removeAll()
+                state.sources = []
+            }
+            return (Array(state.waiters.values), state.exitCode, state.sources)
         }
-        for pipe in pipes { pipe.fileHandleForReading.readabilityHandler = nil }
+        // Stops reading what a child left behind still writes; a stream that ended is cancelled already.
+        for source in sources { source.value.cancel() }
         waiters.forEach { $0.resume(returning: code) }
     }
 }

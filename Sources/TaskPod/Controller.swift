@@ -22,7 +22,8 @@ public final class Controller: Service, Sendable {
     let store: TaskStore
     let client: KubeClient
     let logger: Logger
-    let builder: PodBuilder
+    /// How this controller renders Pods (its template and defaults): what submissions are checked against.
+    public let builder: PodBuilder
     let cache = PodCache()
     let queue = WorkQueue<Int64>()
     let launches = LaunchCounter()
@@ -51,6 +52,9 @@ public final class Controller: Service, Sendable {
             controllerID: configuration.controllerID
         )
     }
+
+    /// Says that tasks were just stored (by the HTTP API in this process): the launcher claims at once.
+    public func tasksArrived() { launcherBell.ring() }
 
     /// The label selector of this controller's live Pods.
     public var podSelector: String {

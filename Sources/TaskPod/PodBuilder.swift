@@ -38,7 +38,7 @@ public struct PodBuildError: Error, CustomStringConvertible, Sendable {
 
 /// Renders the Pod of a task, in Airflow's order: the template (the task's own, else the configured
 /// `pod_template_file`, else a built-in minimal Pod) → the generated part (name, namespace, labels, annotations,
-/// the `base` container's command, image and env) → the task's `pod_override`, applied as a strategic merge patch
+/// the `base` container's command or args, image and env) → the task's `pod_override`, applied as a strategic merge patch
 /// exactly as `kubectl patch --type strategic` would. The result is checked as the API server would check it.
 ///
 /// ```swift
@@ -216,6 +216,9 @@ public struct PodBuilder: Sendable {
         if !spec.command.isEmpty {
             base["command"] = .array(spec.command.map { .string($0) })
             base["args"] = nil
+        } else if let args = spec.args {
+            // The image's (or the template's) entrypoint stays and gets these arguments, as Airflow runs its workers.
+            base["args"] = .array(args.map { .string($0) })
         }
         if let image = spec.image ?? defaultImage ?? base["image"]?.stringValue {
             base["image"] = .string(image)

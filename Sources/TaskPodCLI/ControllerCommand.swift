@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import TaskPod
+import TaskPodServer
 import TaskStore
 
 struct ControllerOptions: ParsableArguments {
@@ -138,6 +139,7 @@ struct ControllerCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var kube: KubeOptions
     @OptionGroup var options: ControllerOptions
+    @OptionGroup var api: APIServerOptions
     @OptionGroup var log: LogOptions
 
     @Flag(help: "Run only while holding a coordination.k8s.io Lease (for two replicas: one active, one standby).")
@@ -182,8 +184,13 @@ struct ControllerCommand: AsyncParsableCommand {
         } else {
             service = controller
         }
+        // The API server last: it stops first, before the controller and the store it uses.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: taskStore), .init(service: service)]
+        if let server = try api.server(store: taskStore, controller: controller, logger: logger) {
+            services.append(.init(service: server))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: taskStore), .init(service: service)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -4,6 +4,7 @@ import JSON
 import KubeClient
 import Logging
 import TaskPod
+import TaskPodServer
 import TaskStore
 import YAML
 
@@ -125,5 +126,59 @@ struct TaskOptions: ParsableArguments {
             throw ValidationError("--override \(override) must hold a partial Pod (an object), not a \(value.kindName)")
         }
         return value
+    }
+}
+
+/// `--listen` and the API server's settings of `taskpod controller`.
+struct APIServerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Serve the HTTP API (docs/api.md) on this address, e.g. 127.0.0.1:8080 (default: no API).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp(
+        "The API's bearer tokens, one per line; re-read when the file changes. Required off loopback.", valueName: "file"))
+    var apiTokenFile: String?
+
+    @Flag(help: "Serve the API on a non-loopback address without a token file: anyone who reaches it can run Pods.")
+    var apiInsecure = false
+
+    @Option(help: ArgumentHelp("The API's TLS certificate chain (PEM); plain HTTP without it.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The API's TLS private key (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    func validate() throws {
+        guard let listen else {
+            if apiTokenFile != nil || apiInsecure || tlsCert != nil || tlsKey != nil {
+                throw ValidationError("--api-token-file, --api-insecure, --tls-cert and --tls-key need --listen HOST:PORT")
+            }
+            return
+        }
+        do {
+            let (host, port) = try TaskPodServer.Configuration.parseListen(listen)
+            try TaskPodServer.Configuration(host: host, port: port, tokenFile: apiTokenFile, insecure: apiInsecure)
+                .checkExposure()
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// The API server for `controller`, or nil without `--listen`.
+    func server(store: TaskStore, controller: Controller, logger: Logger) throws -> TaskPodServer? {
+        guard let listen else { return nil }
+        do {
+            let (host, port) = try TaskPodServer.Configuration.parseListen(listen)
+            let configuration = TaskPodServer.Configuration(
+                host: host, port: port, tokenFile: apiTokenFile, insecure: apiInsecure, tlsCertificate: tlsCert,
+                tlsKey: tlsKey
+            )
+            return try TaskPodServer(
+                configuration: configuration, store: store, builder: controller.builder, logger: logger,
+                tasksArrived: controller.tasksArrived
+            )
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 }

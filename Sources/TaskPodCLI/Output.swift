@@ -1,38 +1,19 @@
 import Foundation
 import JSON
+import TaskPodServer
 import TaskStore
 
 /// How tasks are printed: a table for people, JSON for programs.
 enum TaskOutput {
+    /// The API's JSON of a task (a sensitive task's command, args and env values redacted), with its duration.
     static func json(_ task: TaskInstance) -> JSONValue {
-        var object: JSONObject = [
-            "id": .int(task.id),
-            "dag_id": .string(task.key.dagID),
-            "task_id": .string(task.key.taskID),
-            "run_id": .string(task.key.runID),
-            "map_index": .int(Int64(task.key.mapIndex)),
-            "try_number": .int(Int64(task.key.tryNumber)),
-            "state": .string(task.state.rawValue),
-            "reason": task.reason.map { .string($0) } ?? .null,
-            "pod_name": task.podName.map { .string($0) } ?? .null,
-            "namespace": (task.podNamespace ?? task.spec.namespace).map { .string($0) } ?? .null,
-            "command": .array(task.spec.command.map { .string($0) }),
-            "image": task.spec.image.map { .string($0) } ?? .null,
-            "queued_at": .string(timestamp(task.queuedAt)),
-            "launched_at": task.launchedAt.map { .string(timestamp($0)) } ?? .null,
-            "running_at": task.runningAt.map { .string(timestamp($0)) } ?? .null,
-            "finished_at": task.finishedAt.map { .string(timestamp($0)) } ?? .null,
-        ]
+        var object = TaskJSON.task(task)
         object["duration_seconds"] = duration(task).map { .double(($0 * 1000).rounded() / 1000) } ?? .null
-        object["cancel_requested"] = .bool(task.cancelRequested)
-        if let override = task.spec.podOverride { object["pod_override"] = override }
-        return .object(object)
+        return object
     }
 
     static func timestamp(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        TaskJSON.timestamp(seconds).stringValue ?? ""
     }
 
     /// Queued to finished (or to now, for a live task).

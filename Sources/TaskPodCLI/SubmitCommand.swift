@@ -23,15 +23,32 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Output: text or json.")
     var output: OutputFormat = .text
 
+    @Option(name: .customLong("pod-template-file"), help: ArgumentHelp(
+        "The controller's pod_template_file (YAML), to check the task against it before storing.", valueName: "file"))
+    var controllerTemplate: String?
+
+    @Option(name: .customLong("controller-image"), help: "The controller's image, when the task and template name none.")
+    var controllerImage: String?
+
     func run() async throws {
         let logger = log.bootstrap()
         let spec = try task.spec()
-        // Refuse what would never make a valid Pod before storing it.
+        // Refuse what would never make a valid Pod before storing it, against the controller's template when given.
+        let template: JSONValue
         do {
-            let builder = PodBuilder(defaultNamespace: "default", defaultImage: "validation", controllerID: "submit")
-            _ = try builder.build(id: 0, key: task.key, spec: spec, template: spec.podTemplate)
+            template = try controllerTemplate.map(PodBuilder.loadTemplate(path:)) ?? PodBuilder.defaultTemplate
         } catch let error as PodBuildError {
-            throw ValidationError("the task's Pod would be invalid: \(error)")
+            throw ValidationError("--pod-template-file \(controllerTemplate ?? ""): \(error)")
+        }
+        let builder = PodBuilder(
+            template: template, defaultNamespace: "default", defaultImage: controllerImage ?? "validation",
+            controllerID: "submit"
+        )
+        let problems = builder.problems(key: task.key, spec: spec)
+        guard problems.isEmpty else {
+            throw ValidationError(
+                "the task's Pod would be invalid:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+            )
         }
         let taskStore = try await store.open(logger: logger)
         let stored = try await taskStore.submit(key: task.key, spec: spec)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import Foundation
 import JSON
+import TaskPodServer
 import TaskStore
 
 struct TasksCommand: AsyncParsableCommand {
@@ -54,17 +55,7 @@ struct TasksCommand: AsyncParsableCommand {
             }
             let events = try await taskStore.events(id: id)
             try await taskStore.close()
-            let history: [JSONValue] = events.map { event in
-                .object([
-                    "at": .string(TaskOutput.timestamp(event.at)),
-                    "from": event.from.map { .string($0.rawValue) } ?? .null,
-                    "to": .string(event.to.rawValue),
-                    "reason": event.reason.map { .string($0) } ?? .null,
-                    "controller_id": event.controllerID.map { .string($0) } ?? .null,
-                    "pod_name": event.podName.map { .string($0) } ?? .null,
-                    "node": event.node.map { .string($0) } ?? .null,
-                ])
-            }
+            let history = events.map(TaskJSON.event)
             var json = TaskOutput.json(task)
             json["events"] = .array(history)
             switch output {

@@ -87,6 +87,22 @@ enum Migrations {
                 "CREATE INDEX tasks_state_queued_at_idx ON tasks (state, queued_at)",
             ]
         },
+        Migration(version: 3, description: "external ids, change sequence, args and sensitive tasks for the HTTP API") { d in
+            [
+                "ALTER TABLE tasks ADD COLUMN external_id TEXT",
+                "ALTER TABLE tasks ADD COLUMN args TEXT",
+                "ALTER TABLE tasks ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE tasks ADD COLUMN change_seq \(d.bigIntType) NOT NULL DEFAULT 0",
+                // One row: the last change sequence handed out. Bumping it locks the row until commit, so change
+                // sequences commit in order and a reader that saw sequence N has seen every change up to N.
+                "CREATE TABLE task_change_clock (id INTEGER PRIMARY KEY, seq \(d.bigIntType) NOT NULL)",
+                "INSERT INTO task_change_clock (id, seq) VALUES (1, 0)",
+                // `updated_since`: the tasks changed after a cursor, in change order.
+                "CREATE INDEX tasks_change_seq_idx ON tasks (change_seq, id)",
+                "CREATE INDEX tasks_external_id_idx ON tasks (external_id)",
+                "CREATE INDEX tasks_dag_run_idx ON tasks (dag_id, run_id, id)",
+            ]
+        },
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -5,7 +5,7 @@ extension TaskInstance {
     static let columns = """
         id, dag_id, task_id, run_id, map_index, try_number, command, image, namespace, pod_override, pod_template, \
         env, state, reason, pod_name, pod_namespace, controller_id, cancel_requested, \
-        queued_at, launched_at, running_at, finished_at, updated_at
+        queued_at, launched_at, running_at, finished_at, updated_at, external_id, args, sensitive, change_seq
         """
 
     /// Reads a task from a row of ``columns``.
@@ -18,12 +18,16 @@ extension TaskInstance {
                 message: "task \(id) has the unknown state '\(stateName)' (written by a newer taskpod?)"
             )
         }
-        let commandJSON = try row.string("command")
-        guard let commandValues = (try? JSONValue(parsing: commandJSON))?.arrayValue,
-              case let command = commandValues.compactMap(\.stringValue), command.count == commandValues.count
-        else {
-            throw SQLError(kind: .decoding, message: "task \(id) has a command that is not a JSON array of strings")
+        func strings(_ column: String) throws(SQLError) -> [String]? {
+            guard let text = row.optionalString(column) else { return nil }
+            guard let values = (try? JSONValue(parsing: text))?.arrayValue,
+                  case let strings = values.compactMap(\.stringValue), strings.count == values.count
+            else {
+                throw SQLError(kind: .decoding, message: "task \(id) has a \(column) that is not a JSON array of strings")
+            }
+            return strings
         }
+        guard let command = try strings("command") else { throw .decoding(column: "command", expected: "text") }
         let envJSON = try row.string("env")
         guard let envObject = (try? JSONValue(parsing: envJSON))?.objectValue else {
             throw SQLError(kind: .decoding, message: "task \(id) has an env that is not a JSON object")
@@ -58,7 +62,8 @@ extension TaskInstance {
                 namespace: row.optionalString("namespace"),
                 podOverride: try json("pod_override"),
                 podTemplate: try json("pod_template"),
-                env: env
+                env: env,
+                sensitive: (row.optionalInt64("sensitive") ?? 0) != 0
             ),
             state: state,
             reason: row.optionalString("reason"),
@@ -70,14 +75,20 @@ extension TaskInstance {
             launchedAt: row.optionalDouble("launched_at"),
             runningAt: row.optionalDouble("running_at"),
             finishedAt: row.optionalDouble("finished_at"),
-            updatedAt: try row.double("updated_at")
+            updatedAt: try row.double("updated_at"),
+            externalID: row.optionalString("external_id"),
+            changeSeq: row.optionalInt64("change_seq") ?? 0
         )
+        spec.args = try strings("args")
     }
 }
 
 extension TaskSpec {
     /// `command` as stored: a JSON array of strings.
     var commandJSON: String { JSONValue.array(command.map { .string($0) }).jsonString }
+
+    /// `args` as stored: a JSON array of strings, or NULL.
+    var argsJSON: String? { args.map { JSONValue.array($0.map { .string($0) }).jsonString } }
 
     /// `env` as stored: a JSON object, keys sorted so that equal environments store equal text.
     var envJSON: String {

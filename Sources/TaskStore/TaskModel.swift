@@ -27,8 +27,12 @@ public struct TaskKey: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// What a task runs: the part of a submission that is not its key.
 public struct TaskSpec: Sendable, Hashable {
-    /// argv of the `base` container.
+    /// argv of the `base` container (its `command`, which replaces the image's entrypoint); empty when the task
+    /// gives ``args`` instead.
     public var command: [String]
+    /// The `args` of the `base` container, when the image's entrypoint should stay (Airflow's KubernetesExecutor
+    /// runs its workers so); nil when the task gives a ``command``.
+    public var args: [String]?
     /// The image; the template's when nil.
     public var image: String?
     /// The namespace; the configured one when nil.
@@ -40,16 +44,23 @@ public struct TaskSpec: Sendable, Hashable {
     public var podTemplate: JSONValue?
     /// Extra environment for the `base` container.
     public var env: [String: String]
+    /// True when the command, args and env values are secrets (Airflow's workload JWT): the HTTP API never returns
+    /// them and nothing logs them. The Pod still receives them.
+    public var sensitive: Bool
 
     public init(
         command: [String],
+        args: [String]? = nil,
         image: String? = nil,
         namespace: String? = nil,
         podOverride: JSONValue? = nil,
         podTemplate: JSONValue? = nil,
-        env: [String: String] = [:]
+        env: [String: String] = [:],
+        sensitive: Bool = false
     ) {
         self.command = command
+        self.args = args
+        self.sensitive = sensitive
         self.image = image
         self.namespace = namespace
         self.podOverride = podOverride
@@ -97,14 +108,22 @@ public struct TaskInstance: Sendable, Hashable {
     public var runningAt: Double?
     public var finishedAt: Double?
     public var updatedAt: Double
+    /// The client's idempotency key for the submission (Airflow's `external_executor_id`), if it gave one.
+    public var externalID: String?
+    /// The store-wide change sequence of the task's last visible change (state, reason, Pod, cancel request):
+    /// ``TaskStore/tasks(_:)`` with ``TaskQuery/changedAfter`` lists the tasks changed after a cursor.
+    public var changeSeq: Int64
 
     public init(
         id: Int64, key: TaskKey, spec: TaskSpec, state: TaskState, reason: String? = nil,
         podName: String? = nil, podNamespace: String? = nil, controllerID: String? = nil,
         cancelRequested: Bool = false, queuedAt: Double, launchedAt: Double? = nil,
-        runningAt: Double? = nil, finishedAt: Double? = nil, updatedAt: Double
+        runningAt: Double? = nil, finishedAt: Double? = nil, updatedAt: Double,
+        externalID: String? = nil, changeSeq: Int64 = 0
     ) {
         self.id = id
+        self.externalID = externalID
+        self.changeSeq = changeSeq
         self.key = key
         self.spec = spec
         self.state = state

@@ -8,59 +8,10 @@ extension TaskStore {
     ///   `.invalidInput` for an empty `dag_id`, `task_id` or `run_id`, a try number below 1, a map index below -1,
     ///   or a NUL character in a stored field.
     public func submit(key: TaskKey, spec: TaskSpec) async throws -> TaskInstance {
-        try Self.validate(key: key, spec: spec)
-        let task: TaskInstance
-        do {
-            task = try await submitTransaction(key: key, spec: spec)
-        } catch is LostSubmitRace {
-            let existing = try await perform("read task \(key) from") { try await Self.taskID(key: key, backend) }
-            throw Self.duplicate(key, existingID: existing)
-        }
-        logger.debug("Stored a queued task", metadata: ["task.id": "\(task.id)", "task.key": "\(key)"])
-        return task
-    }
-
-    /// Thrown out of the submit transaction when the key's unique index refused the insert.
-    private struct LostSubmitRace: Error {}
-
-    private func submitTransaction(key: TaskKey, spec: TaskSpec) async throws -> TaskInstance {
-        let columns = TaskInstance.columns
-        return try await perform("submit task \(key) to") {
-            try await backend.transaction { db in
-                if let existing = try await Self.taskID(key: key, db) {
-                    throw Self.duplicate(key, existingID: existing)
-                }
-                let now = WallClock.now()
-                let rows: [SQLRow]
-                do {
-                    rows = try await db.execute(
-                        """
-                        INSERT INTO tasks (dag_id, task_id, run_id, map_index, try_number, command, image, namespace, \
-                        pod_override, pod_template, env, state, cancel_requested, queued_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                        RETURNING \(columns)
-                        """,
-                        .text(key.dagID), .text(key.taskID), .text(key.runID), SQLValue(key.mapIndex),
-                        SQLValue(key.tryNumber), .text(spec.commandJSON), SQLValue(spec.image),
-                        SQLValue(spec.namespace), SQLValue(spec.podOverride?.jsonString),
-                        SQLValue(spec.podTemplate?.jsonString), .text(spec.envJSON),
-                        .text(TaskState.queued.rawValue), .real(now), .real(now)
-                    )
-                } catch let error as SQLError where error.kind == .uniqueViolation {
-                    // A concurrent submit won (PostgreSQL: its insert committed while ours waited on the key). The
-                    // transaction cannot run another statement after the error: look the winner up after rollback.
-                    throw LostSubmitRace()
-                }
-                guard let row = rows.first else {
-                    throw SQLError(kind: .other, message: "the insert returned no row")
-                }
-                let task = try TaskInstance(row: row)
-                try await Self.recordEvent(
-                    id: task.id, at: now, from: nil, to: .queued, reason: nil, controllerID: nil, podName: nil,
-                    node: nil, db
-                )
-                return task
-            }
+        switch try await submit(TaskSubmission(key: key, spec: spec)) {
+        case .created(let task): return task
+        case .existing(let task), .conflict(let task): throw Self.duplicate(key, existingID: task.id)
+        case .invalid(let error): throw error
         }
     }
 
@@ -162,7 +113,7 @@ extension TaskStore {
         ).first?.optionalInt64("id")
     }
 
-    private static func duplicate(_ key: TaskKey, existingID: Int64?) -> TaskStoreError {
+    static func duplicate(_ key: TaskKey, existingID: Int64?) -> TaskStoreError {
         let existing = existingID.map { " (id \($0))" } ?? ""
         return TaskStoreError(
             .duplicate,
@@ -172,7 +123,7 @@ extension TaskStore {
         )
     }
 
-    static func validate(key: TaskKey, spec: TaskSpec) throws(TaskStoreError) {
+    static func validate(key: TaskKey, spec: TaskSpec, externalID: String? = nil) throws(TaskStoreError) {
         func refuse(_ problem: String) -> TaskStoreError {
             TaskStoreError(.invalidInput, "Cannot submit task \(key): \(problem).")
         }
@@ -183,10 +134,14 @@ extension TaskStore {
         if key.mapIndex < -1 { throw refuse("map_index is \(key.mapIndex); use -1 for an unmapped task or 0 and up") }
         let fields: [(String, String?)] = [
             ("dag_id", key.dagID), ("task_id", key.taskID), ("run_id", key.runID),
-            ("image", spec.image), ("namespace", spec.namespace),
+            ("image", spec.image), ("namespace", spec.namespace), ("external_id", externalID),
         ]
         for case let (field, value?) in fields where value.utf8.contains(0) {
             throw refuse("\(field) contains a NUL character; remove it")
+        }
+        if externalID == "" { throw refuse("external_id is empty; give it a value or leave it out") }
+        if spec.args != nil && !spec.command.isEmpty {
+            throw refuse("it has both a command and args; give the command (replaces the image's entrypoint) or args")
         }
     }
 }

@@ -28,12 +28,14 @@ extension TaskStore {
                 }
                 guard from.contains(current.state) else { return nil }
                 let now = WallClock.now()
+                let seq = try await Self.nextChangeSeq(db)
                 var assignments = "state = ?, reason = ?, updated_at = ?, pod_name = COALESCE(?, pod_name), "
-                    + "pod_namespace = COALESCE(?, pod_namespace), controller_id = COALESCE(?, controller_id)"
+                    + "pod_namespace = COALESCE(?, pod_namespace), controller_id = COALESCE(?, controller_id), "
+                    + "change_seq = ?"
                 if let timestampColumn = Self.timestampColumn(for: to) { assignments += ", \(timestampColumn) = ?" }
                 var binds: [SQLValue] = [
                     .text(to.rawValue), SQLValue(storedReason), .real(now), SQLValue(podName), SQLValue(podNamespace),
-                    SQLValue(controllerID),
+                    SQLValue(controllerID), .integer(seq),
                 ]
                 if Self.timestampColumn(for: to) != nil { binds.append(.real(now)) }
                 binds += [.integer(id), .text(current.state.rawValue)]
@@ -67,15 +69,18 @@ extension TaskStore {
             try await backend.transaction { db -> TaskInstance? in
                 guard let current = try await Self.lockedTask(id: id, db) else { return nil }
                 if current.state.isFinal { return current }
+                if current.cancelRequested { return current }
                 let now = WallClock.now()
+                let seq = try await Self.nextChangeSeq(db)
                 if current.state == .queued {
                     let reason = "cancelled by user"
                     let rows = try await db.execute(
                         """
-                        UPDATE tasks SET state = ?, reason = ?, cancel_requested = 1, finished_at = ?, updated_at = ?
-                        WHERE id = ? RETURNING \(columns)
+                        UPDATE tasks SET state = ?, reason = ?, cancel_requested = 1, finished_at = ?, updated_at = ?,
+                        change_seq = ? WHERE id = ? RETURNING \(columns)
                         """,
-                        .text(TaskState.cancelled.rawValue), .text(reason), .real(now), .real(now), .integer(id)
+                        .text(TaskState.cancelled.rawValue), .text(reason), .real(now), .real(now), .integer(seq),
+                        .integer(id)
                     )
                     try await Self.recordEvent(
                         id: id, at: now, from: .queued, to: .cancelled, reason: reason,
@@ -84,8 +89,8 @@ extension TaskStore {
                     return try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
                 }
                 let rows = try await db.execute(
-                    "UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ? RETURNING \(columns)",
-                    .real(now), .integer(id)
+                    "UPDATE tasks SET cancel_requested = 1, updated_at = ?, change_seq = ? WHERE id = ? RETURNING \(columns)",
+                    .real(now), .integer(seq), .integer(id)
                 )
                 return try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
             }
@@ -93,20 +98,26 @@ extension TaskStore {
     }
 
     /// Says why queued tasks wait (a limit reached), or clears it with nil: sets `reason` on those of `ids` that
-    /// are still queued, without recording a transition. `taskpod tasks show` displays it.
+    /// are still queued and say something else, without recording a transition. `taskpod tasks show` displays it.
+    /// Only the tasks whose reason changes get a new change sequence.
     public func noteWaiting(ids: [Int64], reason: String?) async throws {
         guard !ids.isEmpty else { return }
         try await perform("note why tasks wait in") {
             for batch in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                let binds: [SQLValue] = [reason.map { .text($0) } ?? .null, .real(WallClock.now()), .text(TaskState.queued.rawValue)]
+                let differs = reason == nil ? "reason IS NOT NULL" : "(reason IS NULL OR reason <> ?)"
+                let condition = "state = ? AND \(differs) AND id IN (\(SQLDialect.placeholderList(batch.count)))"
+                let conditionBinds: [SQLValue] = [.text(TaskState.queued.rawValue)] + (reason.map { [.text($0)] } ?? [])
                     + batch.map { .integer($0) }
-                _ = try await backend.execute(
-                    """
-                    UPDATE tasks SET reason = ?, updated_at = ?
-                    WHERE state = ? AND id IN (\(SQLDialect.placeholderList(batch.count)))
-                    """,
-                    binds
-                )
+                try await backend.transaction { db in
+                    // Read first, so that a round in which nothing changes takes no change sequence.
+                    let changing = try await db.execute("SELECT id FROM tasks WHERE \(condition)", conditionBinds)
+                    guard !changing.isEmpty else { return }
+                    let seq = try await Self.nextChangeSeq(db)
+                    try await db.execute(
+                        "UPDATE tasks SET reason = ?, updated_at = ?, change_seq = ? WHERE \(condition)",
+                        [SQLValue(reason), .real(WallClock.now()), .integer(seq)] + conditionBinds
+                    )
+                }
             }
         }
     }
@@ -150,6 +161,17 @@ extension TaskStore {
             .integer(id), .real(at), SQLValue(from?.rawValue), .text(to.rawValue), SQLValue(reason),
             SQLValue(controllerID), SQLValue(podName), SQLValue(node)
         )
+    }
+
+    /// Takes the next store-wide change sequence, inside the caller's transaction. The clock's row stays locked until
+    /// the transaction ends, so sequences commit in the order they are taken.
+    static func nextChangeSeq(_ db: any SQLExecutor) async throws -> Int64 {
+        guard let seq = try await db.execute("UPDATE task_change_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq")
+            .first?.optionalInt64("seq")
+        else {
+            throw SQLError(kind: .other, message: "the change clock has no row")
+        }
+        return seq
     }
 
     static func notFound(_ id: Int64) -> TaskStoreError {

@@ -29,6 +29,15 @@ struct CommandLineTests {
         #expect(!failed.output.contains("Sup3rSecretPassw0rd"), "the error printed the password:\n\(failed.output)")
     }
 
+    @Test("controller --listen on a non-loopback address without --api-token-file is refused before anything starts")
+    func exposedAPIRefused() async throws {
+        let result = try await Self.run(BuiltBinary.taskpod, ["controller", "--listen", "0.0.0.0:18080", "--db", "x.db"])
+        #expect(result.status == .exited(64), "\(result.status): \(result.output)")
+        #expect(result.output.contains("--api-token-file") && result.output.contains("--api-insecure"), "\(result.output)")
+        let orphan = try await Self.run(BuiltBinary.taskpod, ["controller", "--api-insecure", "--db", "x.db"])
+        #expect(orphan.status == .exited(64), "\(orphan.output)")
+    }
+
     @Test("an unknown --log-level is refused, naming the allowed levels", arguments: [BuiltBinary.taskpod, BuiltBinary.kubesim])
     func unknownLogLevel(binary: String) async throws {
         let arguments = binary == BuiltBinary.taskpod ? ["tasks", "list", "--log-level", "loud"] : ["--log-level", "loud"]

@@ -152,38 +152,6 @@ func submitMany(_ store: TaskStore, count: Int) async throws -> [TaskInstance] {
     return tasks
 }
 
-// MARK: Logs
-
-/// Keeps every log line, metadata included, in memory, at every level.
-final class LogRecorder: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "taskpod.store.tests") { _ in Handler(recorder: self) }
-    }
-
-    var recorded: [String] { lines.withLock { $0 } }
-
-    fileprivate func record(_ line: String) { lines.withLock { $0.append(line) } }
-
-    private struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            let error = event.error.map { " error: \($0)" } ?? ""
-            recorder.record("\(event.level) \(event.source) \(event.message) \(all.sorted { $0.key < $1.key })\(error)")
-        }
-    }
-}
-
 // MARK: Waiting
 
 /// Waits until the store's clock reads later than `time`, so that a timestamp taken next is strictly later.
