@@ -18,9 +18,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libcurl4-openssl-dev libyaml-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so that a change in Sources/ reuses the resolved-packages layer.
-COPY Package.swift ./
-COPY Package.resolve[d] ./
+# Dependencies first, so that a change in Sources/ reuses the resolved-packages layer. Package.resolved is not
+# committed; the [d] glob copies it when the build context has one and matches nothing otherwise (Package.swift
+# always matches, so the COPY never fails).
+COPY Package.swift Package.resolve[d] ./
 RUN swift package resolve
 # SwiftPM checks every target's folder exists, so Tests/ and Benchmarks/ come too (they are not built).
 COPY Sources ./Sources
@@ -34,7 +35,6 @@ ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="taskpod" \
       org.opencontainers.image.description="Kubernetes pod-per-task executor controller (one Pod per task instance)" \
-      org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
