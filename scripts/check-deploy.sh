@@ -41,6 +41,7 @@ helm_cases=(
   "helm-postgres|--set store=postgres --set replicaCount=2"
   "helm-sqlite|--set store=sqlite"
   "helm-cluster|--set rbac.scope=cluster"
+  "helm-all-options|-f charts/taskpod/ci/all-options-values.yaml"
   "helm-servicemonitor|--set serviceMonitor.enabled=true --set config.namespace=tasks --set image.digest=sha256:$(printf '0%.0s' {1..64})"
 )
 render_helm() { # name args...
