@@ -6,7 +6,7 @@
 # It runs `ldd` on a built taskpod and maps every library to its Debian package with `dpkg -S` (this machine is
 # Debian bookworm, the image's release). Every package must be one the image has:
 #   - installed by the Dockerfile's runtime stage (its apt-get install line, read from the Dockerfile),
-#   - or a dependency of those (`apt-cache depends --recurse`, e.g. libcurl4 pulls libssl3, libnghttp2-14, ...),
+#   - or a dependency of its library packages (`apt-cache depends --recurse`: libcurl4 pulls libssl3, libnghttp2-14, ...),
 #   - or in debian:bookworm-slim itself (scripts/debian-bookworm-slim.packages, e.g. libc6, libstdc++6, zlib1g).
 # The Swift runtime (libswift*, libFoundation*, lib_FoundationICU, libdispatch, libBlocksRuntime: the toolchain's
 # usr/lib/swift/linux) is not looked up: the image's binary is built with --static-swift-stdlib, which links it into
@@ -32,9 +32,13 @@ runtime_packages="$(awk '/^FROM /{stage=""} {stage = stage $0 "\n"} END {printf 
   | sed -e 's/apt-get install//' | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u)"
 [ -n "$runtime_packages" ] || { echo "check-image-libs: found no apt-get install line in the runtime stage of $dockerfile" >&2; exit 1; }
 
+# The dependency closure of the runtime's library packages (lib*: libcurl4, libyaml-0-2). Only those: the closure of
+# ca-certificates or tzdata would follow debconf's alternatives (debconf-2.0 -> cdebconf -> ...) into packages the
+# image does not get, and they provide no library of the binary anyway.
+library_packages="$(grep '^lib' <<<"$runtime_packages" || true)"
 # shellcheck disable=SC2086
 closure="$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
-  --no-enhances $runtime_packages 2>/dev/null | grep -E '^[a-z0-9]' | sort -u)"
+  --no-enhances $library_packages 2>/dev/null | grep -E '^[a-z0-9]' | sort -u)"
 base="$(grep -vE '^\s*(#|$)' scripts/debian-bookworm-slim.packages | sort -u)"
 
 package_of() { # the Debian package owning a library path, trying its real path and the /usr-merged twin
@@ -70,9 +74,9 @@ while read -r line; do
   fi
   if grep -qxF "$package" <<<"$runtime_packages"; then how="installed by the Dockerfile"
   elif grep -qxF "$package" <<<"$base"; then how="in debian:bookworm-slim"
-  elif grep -qxF "$package" <<<"$closure"; then how="a dependency of $(tr '\n' ' ' <<<"$runtime_packages" | sed 's/ $//')"
+  elif grep -qxF "$package" <<<"$closure"; then how="a dependency of $(tr '\n' ' ' <<<"$library_packages" | sed 's/ $//')"
   else
-    echo "  MISSING  $name: package $package is neither installed by the Dockerfile's runtime stage nor in debian:bookworm-slim"
+    echo "  MISSING  $name: package $package is not installed by the Dockerfile's runtime stage, nor a dependency of its library packages, nor in debian:bookworm-slim"
     failures=$((failures + 1)); continue
   fi
   echo "  ok       $name: $package ($how)"
