@@ -12,7 +12,7 @@
 # Prints one line per check and a final "N passed, M failed"; exits 1 on any failure.
 # Environment: TASKPOD_VENV (default .venv), TASKPOD_BINARY (default .build/debug/taskpod).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 venv="${TASKPOD_VENV:-$PWD/.venv}"
 ./scripts/python-tools.sh || { echo "check-deploy: the tools are missing (scripts/python-tools.sh failed)" >&2; exit 1; }
 bin="$venv/bin"
