@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: all deps build demo test clean bench chaos soak release check-binary
+.PHONY: all deps build demo test clean bench chaos soak release check-binary check-deploy image
 
 all: build
 
@@ -23,6 +23,17 @@ release: deps
 
 check-binary: release
 
+# The deployment files (Dockerfile, manifests/, charts/taskpod) proved with hadolint, helm lint, kubernetes-validate
+# (Kubernetes 1.37), checkov, a helm-vs-kustomize comparison and an ldd check of the built binary against the image.
+check-deploy:
+	./scripts/check-deploy.sh
+
+# The container image. Needs a Docker engine (the development machine has none; CI or your workstation builds it).
+IMAGE ?= taskpod:dev
+image:
+	docker build --build-arg VERSION=$$(git describe --tags --always 2>/dev/null || echo dev) \
+		--build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) -t $(IMAGE) .
+
 # The tests talk to real things: KubeSim over loopback, SQLite files, a throwaway PostgreSQL server (started
 # and stopped here), and kubectl / the official Python client from a virtual environment.
 # The generated Pod schema (Sources/PodSchema/PodSchema+Table.swift) is checked against the Kubernetes 1.37 schema
@@ -31,6 +42,7 @@ test: deps
 	./scripts/python-tools.sh
 	"$${TASKPOD_VENV:-.venv}/bin/python" scripts/gen-pod-schema.py --check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	TASKPOD_BINARY="$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/taskpod" ./scripts/check-deploy.sh
 	./scripts/run-tests.sh $(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 clean:
