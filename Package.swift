@@ -91,6 +91,7 @@ var package = Package(
         .target(
             name: "CLISupport",
             dependencies: [
+                "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -170,6 +171,7 @@ var package = Package(
         .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
     ]
