@@ -170,7 +170,7 @@ var package = Package(
         .testTarget(name: "CompatibilityTests", dependencies: ["KubeSimTestKit", "TestSupport", "JSON"]),
         .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "JSON"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
                                                        "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
