@@ -1,5 +1,6 @@
 extension TaskPodSettings {
-    /// Every setting, in the order the defaults file lists them. Adding a setting: a property above, a row here.
+    /// Every setting, in the order the defaults file lists them. Adding a setting: a property of ``TaskPodSettings``,
+    /// a row here, and (for a flag) one line in the CLI's `givenSettings`.
     public static var table: [TaskPodSetting] {
         [
             // The store and the cluster.

@@ -9,6 +9,7 @@
 /// loader.apply(environment: ProcessInfo.processInfo.environment)
 /// let settings = try loader.settings()
 /// ```
+/// Each property is described by its row of ``table`` (key, help, flag, variable).
 public struct TaskPodSettings: Sendable, Equatable {
     // The store and the cluster.
     public var controllerID: String?
