@@ -50,7 +50,7 @@ struct ControllerCommand: AsyncParsableCommand {
         let (settings, warnings) = try loadSettings()
         let logger = log.bootstrap(level: settings.logLevel, format: settings.logFormat)
         for warning in warnings { logger.warning("\(warning)") }
-        let kubeConfig = try settings.inCluster ? KubeConfig.inCluster() : KubeConfig.load(path: settings.kubeconfig, context: settings.context)
+        let kubeConfig = try settings.kubeConfig()
         let client = KubeClient(config: kubeConfig, logger: logger, pacing: Pacing(qps: settings.qps, burst: settings.burst))
         // The store is a service of the group, listed first: the group stops services in reverse order, so the
         // store (a PostgreSQL pool) stops after the controller finished its calls in flight.

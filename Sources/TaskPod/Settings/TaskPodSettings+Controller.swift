@@ -1,8 +1,15 @@
 import Foundation
+import KubeClient
 
 extension TaskPodSettings {
     /// The controller id: the one set, else `taskpod-<host name>`.
     public var resolvedControllerID: String { controllerID ?? "taskpod-\(ProcessInfo.processInfo.hostName)" }
+
+    /// The cluster to talk to: the Pod's service account with `in_cluster`, else `kubeconfig` and `context`.
+    public func kubeConfig() throws -> KubeConfig {
+        if inCluster { return try KubeConfig.inCluster() }
+        return try KubeConfig.load(path: kubeconfig, context: context)
+    }
 
     /// The controller's configuration from these settings.
     ///
