@@ -105,6 +105,7 @@ var package = Package(
         .target(
             name: "CLISupport",
             dependencies: [
+                "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -183,7 +184,8 @@ var package = Package(
         .testTarget(name: "CompatibilityTests", dependencies: ["KubeSimTestKit", "TestSupport", "JSON"]),
         .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "JSON"]),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JSON", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodServerTests", dependencies: [
             "TaskPodServer", "TaskPod", "TaskStore", "KubeClient", "TestSupport", "JSON", "YAML",
             .product(name: "Logging", package: "swift-log"),

@@ -39,9 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logOptions = LogOptions()
-        logOptions.logLevel = logLevel
-        let logger = logOptions.bootstrap(label: "taskpod.demo")
+        let logger = LogOptions.bootstrap(level: logLevel, format: .text, label: "taskpod.demo")
         let folder = directory ?? NSTemporaryDirectory() + "taskpod-demo-\(ProcessInfo.processInfo.processIdentifier)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         print("taskpod demo: store, kubeconfig and audit log in \(folder)")

@@ -148,30 +148,47 @@ struct APIServerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The API's TLS private key (PEM).", valueName: "file"))
     var tlsKey: String?
 
-    func validate() throws {
-        guard let listen else {
-            if apiTokenFile != nil || apiInsecure || tlsCert != nil || tlsKey != nil {
-                throw ValidationError("--api-token-file, --api-insecure, --tls-cert and --tls-key need --listen HOST:PORT")
+    /// The flags given, by setting key (the config file and `TASKPOD_*` variables may set the same keys).
+    var givenSettings: [String: SettingValue] {
+        var given = GivenSettings()
+        given["listen"] = listen
+        given["api_token_file"] = apiTokenFile
+        given["api_insecure"] = apiInsecure ? true : nil
+        given["tls_cert"] = tlsCert
+        given["tls_key"] = tlsKey
+        return given.values
+    }
+
+    /// Refuses API settings that cannot work, before anything starts (see ``server(settings:store:controller:logger:)``).
+    static func check(_ settings: TaskPodSettings) throws {
+        guard let listen = settings.listen else {
+            if settings.apiTokenFile != nil || settings.apiInsecure || settings.tlsCert != nil || settings.tlsKey != nil {
+                throw ValidationError("--api-token-file, --api-insecure, --tls-cert and --tls-key (api_token_file, "
+                    + "api_insecure, tls_cert, tls_key) need --listen HOST:PORT (listen)")
             }
             return
         }
         do {
             let (host, port) = try TaskPodServer.Configuration.parseListen(listen)
-            try TaskPodServer.Configuration(host: host, port: port, tokenFile: apiTokenFile, insecure: apiInsecure)
+            try TaskPodServer.Configuration(host: host, port: port, tokenFile: settings.apiTokenFile, insecure: settings.apiInsecure)
                 .checkExposure()
         } catch {
             throw ValidationError(error.message)
         }
     }
 
-    /// The API server for `controller`, or nil without `--listen`.
-    func server(store: TaskStore, controller: Controller, logger: Logger) throws -> TaskPodServer? {
-        guard let listen else { return nil }
+    /// The API server for `controller`, or nil when no `listen` address is set (by flag, variable or file).
+    ///
+    /// - Throws: `ValidationError` naming the problem: a bad address, API settings without `listen`, a
+    ///   non-loopback address without a token file or `api_insecure`, half a TLS pair.
+    static func server(settings: TaskPodSettings, store: TaskStore, controller: Controller, logger: Logger) throws -> TaskPodServer? {
+        try check(settings)
+        guard let listen = settings.listen else { return nil }
         do {
             let (host, port) = try TaskPodServer.Configuration.parseListen(listen)
             let configuration = TaskPodServer.Configuration(
-                host: host, port: port, tokenFile: apiTokenFile, insecure: apiInsecure, tlsCertificate: tlsCert,
-                tlsKey: tlsKey
+                host: host, port: port, tokenFile: settings.apiTokenFile, insecure: settings.apiInsecure,
+                tlsCertificate: settings.tlsCert, tlsKey: settings.tlsKey
             )
             return try TaskPodServer(
                 configuration: configuration, store: store, builder: controller.builder, logger: logger,

@@ -14,7 +14,7 @@ struct TaskPodCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             SubmitCommand.self, TasksCommand.self, LogsCommand.self, CancelCommand.self, RenderCommand.self,
-            ControllerCommand.self, DemoCommand.self,
+            ControllerCommand.self, ConfigCommand.self, CleanupPodsCommand.self, DemoCommand.self,
         ]
     )
 }

@@ -24,13 +24,31 @@ public enum YAML {
     /// config["kind"]  // "Config"
     /// ```
     public static func parse(_ text: String) throws(YAMLError) -> JSONValue {
+        try parseWithPositions(text).value
+    }
+
+    /// Parses a single-document YAML text, and says where each key of its top-level mapping was written.
+    ///
+    /// For messages about a configuration file that point at the key at fault. Keys that came from a `<<` merge
+    /// have no position of their own and are absent from `keys`.
+    ///
+    /// - Parameter text: The YAML text.
+    /// - Returns: The document as a JSON value and, when it is a mapping, the position of each of its keys.
+    /// - Throws: ``YAMLError`` as ``parse(_:)`` does.
+    ///
+    /// ```swift
+    /// let (config, keys) = try YAML.parseWithPositions("namespace: jobs\nparallelism: 8\n")
+    /// keys["parallelism"]  // line 2, column 1
+    /// ```
+    public static func parseWithPositions(_ text: String) throws(YAMLError) -> (value: JSONValue, keys: [String: YAMLMark]) {
         var composer = try YAMLComposer(text: text)
-        guard let (value, _) = try composer.nextDocument() else { return .null }
+        guard let (value, _) = try composer.nextDocument() else { return (.null, [:]) }
+        let keys = composer.topLevelKeys
         if let (_, start) = try composer.nextDocument() {
             throw YAMLError(
                 "expected a single YAML document, but a second one starts here; use parseAll for streams", at: start)
         }
-        return value
+        return (value, keys)
     }
 
     /// Parses every document of a YAML stream (documents separated by `---`).

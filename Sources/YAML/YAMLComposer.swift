@@ -33,6 +33,8 @@ struct YAMLComposer {
     private var nodeCount = 0
     private var aliasExpansion = 0
     private var started = false
+    /// Where each key of the document's top-level mapping was written, when the document is a mapping.
+    private(set) var topLevelKeys: [String: YAMLMark] = [:]
 
     init(text: String) throws(YAMLError) {
         parser = try YAMLEventParser(text: text)
@@ -53,6 +55,7 @@ struct YAMLComposer {
             return nil
         case .documentStart:
             anchors = [:]
+            topLevelKeys = [:]
             let node = try compose(try parser.next(), depth: 0)
             let end = try parser.next()
             guard case .documentEnd = end.kind else { throw YAMLError("expected the end of a document", at: end.start) }
@@ -125,6 +128,7 @@ struct YAMLComposer {
             }
             guard object[keyText] == nil else { throw YAMLError("duplicate key \"\(keyText)\"", at: keyEvent.start) }
             object[keyText] = value
+            if depth == 1 { topLevelKeys[keyText] = keyEvent.start }
         }
         guard let merge else { return .object(object) }
         return .object(Self.merged(object, merge))

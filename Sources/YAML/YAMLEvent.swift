@@ -1,11 +1,13 @@
 import CYAML
 
 /// A position in a YAML text, 1-based as people count lines and columns.
-struct YAMLMark: Sendable, Equatable {
-    var line: Int
-    var column: Int
+public struct YAMLMark: Sendable, Hashable {
+    /// The 1-based line.
+    public var line: Int
+    /// The 1-based column, in characters.
+    public var column: Int
 
-    init(line: Int, column: Int) {
+    public init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }

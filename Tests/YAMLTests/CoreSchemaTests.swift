@@ -98,3 +98,15 @@ struct CoreSchemaTests {
         #expect(error == YAMLError(message: message, line: 2, column: 8))
     }
 }
+
+@Suite("Positions of top-level keys")
+struct KeyPositionTests {
+    @Test("parseWithPositions gives each top-level key's line and column, not nested ones'")
+    func positions() throws {
+        let (value, keys) = try YAML.parseWithPositions("# settings\nnamespace: jobs\nnested:\n  inner: 1\n\"quoted\": 2\n")
+        #expect(value["namespace"] == "jobs")
+        #expect(keys == ["namespace": YAMLMark(line: 2, column: 1), "nested": YAMLMark(line: 3, column: 1),
+                         "quoted": YAMLMark(line: 5, column: 1)])
+        #expect(try YAML.parseWithPositions("").keys.isEmpty)
+    }
+}
