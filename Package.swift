@@ -29,6 +29,8 @@ var package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each behind a system-library target with static inline shims.
@@ -52,6 +54,7 @@ var package = Package(
             dependencies: [
                 "CCurl", "JSON", "YAML",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -84,7 +87,17 @@ var package = Package(
             dependencies: [
                 "JSON", "YAML", "PodSchema", "KubeClient", "TaskStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The Prometheus side of the metrics the libraries emit through swift-metrics, and the process's one bootstrap.
+        .target(
+            name: "TaskPodMetrics",
+            dependencies: [
+                "TaskPod", "KubeClient",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Flags shared by the two executables.
@@ -170,8 +183,9 @@ var package = Package(
         .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport"]),
-        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
-                                                       "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "TaskPodMetrics", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
+                                                       "KubeClient", "JSON", .product(name: "Logging", package: "swift-log"),
+                                                       .product(name: "Metrics", package: "swift-metrics")]),
     ]
 )
 
