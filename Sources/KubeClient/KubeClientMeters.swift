@@ -6,9 +6,13 @@ import Metrics
 /// Each is made through `factory` when given (a test's own registry), else through the process's
 /// `MetricsSystem.factory` at the time of use, so a client made before `MetricsSystem.bootstrap` still reports.
 public struct KubeClientMeters: Sendable {
+    /// Counter of API requests, labelled `verb` and `code`.
     public static let requests = "taskpod_kube_requests_total"
+    /// Histogram of API request latency, labelled `verb`.
     public static let requestDuration = "taskpod_kube_request_duration_seconds"
+    /// Counter of watch events the informers received, labelled `type`.
     public static let watchEvents = "taskpod_informer_watch_events_total"
+    /// Counter of informer lists after the first.
     public static let relists = "taskpod_informer_relists_total"
 
     let custom: (any MetricsFactory)?

@@ -10,15 +10,18 @@ public final class LivenessRegistry: Sendable {
         self.clock = clock
     }
 
+    /// Makes loop `name` known, idle, with the longest it may stay busy in one step.
     public func register(_ name: String, threshold: Duration) {
         state.withLock { $0.register(name, threshold: threshold) }
     }
 
+    /// Loop `name` began a step, or moved within one.
     public func busy(_ name: String) {
         let now = clock()
         state.withLock { $0.busy(name, at: now) }
     }
 
+    /// Loop `name` waits for work or a timer.
     public func idle(_ name: String) {
         state.withLock { $0.idle(name) }
     }

@@ -2,6 +2,7 @@ import Synchronization
 
 /// One recorded change of a task's state, as observers of a ``TaskStore`` see it.
 public struct TaskTransition: Sendable, Equatable {
+    /// The task's id.
     public var id: Int64
     public var from: TaskState
     public var to: TaskState

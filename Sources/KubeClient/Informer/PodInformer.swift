@@ -29,8 +29,9 @@ public final class PodInformer: Service, Sendable {
         public var watchTimeoutSeconds: Int = 300
         public var initialBackoff: Duration = .milliseconds(200)
         public var maxBackoff: Duration = .seconds(10)
-        /// Called whenever the informer moves: a list done, a watch started, an event handled (a liveness probe's
-        /// sign of life; a healthy informer calls it at least once per `watchTimeoutSeconds`).
+        /// Called whenever the informer moves: a list done, a watch started, an event handled, a backoff after a
+        /// failure (a liveness probe's sign of life: a healthy informer calls it at least once per
+        /// `watchTimeoutSeconds`; an unreachable API server is not a hung informer).
         public var onProgress: (@Sendable () -> Void)?
 
         public init(namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil) {
@@ -102,6 +103,7 @@ public final class PodInformer: Service, Sendable {
                 } catch {
                     return
                 }
+                configuration.onProgress?()
                 action = machine.backoffElapsed()
             }
         }

@@ -20,6 +20,7 @@ public final class LeadershipStatus: Sendable {
 
     public init() {}
 
+    /// The role now.
     public var role: Role { current.withLock { $0 } }
 
     func set(_ role: Role) {
