@@ -168,7 +168,8 @@ var package = Package(
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "KubeSimTestKit", "TestSupport", "JSON", "YAML"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "KubeSimTestKit", "TestSupport", "JSON", "YAML",
+                                                          .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "KubeSimTests", dependencies: [
             "KubeSim", "JSON", "PodSchema", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
