@@ -131,8 +131,8 @@ public final class Controller: Service, Sendable {
         defer { liveness.allIdle() }
         let informers = namespaces.enumerated().map { index, namespace in
             var informerConfiguration = PodInformer.Configuration(namespace: namespace, labelSelector: podSelector)
-            let liveness = self.liveness
-            informerConfiguration.onProgress = { liveness.busy("informer-\(index)") }
+            let liveness = self.liveness, loop = "informer-\(index)"
+            informerConfiguration.onProgress = { liveness.busy(loop) }
             return PodInformer(client: client, configuration: informerConfiguration, logger: logger) { [self] event in
                 await self.handle(event, informer: index, of: namespaces.count)
             }
@@ -186,8 +186,9 @@ public final class Controller: Service, Sendable {
     /// Reconciles the tasks the queue hands out, until the queue is shut down (a stop) or the task is cancelled. A
     /// reconcile in progress when the controller stops runs to its end.
     func workLoop(_ index: Int = 0) async {
+        let loop = "worker-\(index)"
         while let id = await queue.next() {
-            await liveness.step("worker-\(index)") {
+            await liveness.step(loop) {
                 do {
                     try await reconcile(id: id)
                 } catch {
