@@ -29,6 +29,8 @@ var package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, each behind a system-library target with static inline shims.
@@ -52,6 +54,7 @@ var package = Package(
             dependencies: [
                 "CCurl", "JSON", "YAML",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -84,6 +87,7 @@ var package = Package(
             dependencies: [
                 "JSON", "YAML", "PodSchema", "KubeClient", "TaskStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -101,6 +105,15 @@ var package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The Prometheus side of the metrics the libraries emit through swift-metrics, and the process's one bootstrap.
+        .target(
+            name: "TaskPodMetrics",
+            dependencies: [
+                "TaskPod", "KubeClient",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // Flags shared by the two executables.
         .target(
             name: "CLISupport",
@@ -113,7 +126,7 @@ var package = Package(
         .executableTarget(
             name: "TaskPodCLI",
             dependencies: [
-                "TaskPod", "TaskPodServer", "PodSchema", "KubeClient", "TaskStore", "YAML", "JSON", "CLISupport",
+                "TaskPod", "TaskPodServer", "TaskPodMetrics", "PodSchema", "KubeClient", "TaskStore", "YAML", "JSON", "CLISupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,7 +183,8 @@ var package = Package(
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "JSON"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "KubeSimTestKit", "TestSupport", "JSON", "YAML"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "KubeSimTestKit", "TestSupport", "JSON", "YAML",
+                                                          .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "KubeSimTests", dependencies: [
             "KubeSim", "JSON", "PodSchema", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -191,8 +205,9 @@ var package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
-                                                       "KubeClient", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TaskPodTests", dependencies: ["TaskPod", "TaskPodMetrics", "PodSchema", "KubeSimTestKit", "TestSupport", "KubeSim", "TaskStore",
+                                                       "KubeClient", "JSON", .product(name: "Logging", package: "swift-log"),
+                                                       .product(name: "Metrics", package: "swift-metrics")]),
     ]
 )
 

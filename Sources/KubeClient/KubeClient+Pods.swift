@@ -164,6 +164,7 @@ extension KubeClient {
             try await bucket.acquire()
             let request = try await makeRequest(.get, path, query: query, timeout: nil)
             let stream = try await engine.stream(request, bufferLimit: 1 << 20)
+            meters.request(verb: "watch", code: String(stream.head.status), duration: nil)
             guard (200..<300).contains(stream.head.status) else {
                 let body = try await stream.collect(limit: 64 << 10)
                 throw KubeClient.error(for: stream.head, body: body, request: "GET \(path) (watch)")

@@ -20,6 +20,8 @@ public final class KubeClient: Sendable {
     let credentials: CredentialProvider
     let bucket: TokenBucket
     let inFlight: AsyncSemaphore
+    /// Where requests, watch events and relists are counted.
+    public let meters: KubeClientMeters
 
     /// How requests are retried.
     public struct RetryPolicy: Sendable {
@@ -43,10 +45,12 @@ public final class KubeClient: Sendable {
     ///   - logger: where retries and refreshes are logged (never with credentials).
     ///   - retry: how failed requests are retried.
     ///   - pacing: client-side QPS, burst and in-flight bound.
+    ///   - meters: where requests are counted and timed; by default the process's bootstrapped metrics factory.
     public init(
         config: KubeConfig, logger: Logger, retry: RetryPolicy = RetryPolicy(), pacing: Pacing = Pacing(),
-        engine: CurlEngine = .shared
+        engine: CurlEngine = .shared, meters: KubeClientMeters = KubeClientMeters()
     ) {
+        self.meters = meters
         self.config = config
         self.engine = engine
         self.logger = logger
@@ -98,7 +102,10 @@ public final class KubeClient: Sendable {
             try await bucket.acquire()
             let request = try await makeRequest(method, path, query: query, body: body, contentType: contentType, accept: accept)
             let engine = self.engine
-            let response = try await inFlight.withUnit { try await engine.perform(request) }
+            let meters = self.meters
+            let response = try await inFlight.withUnit {
+                try await meters.measure(method, path, query: query) { try await engine.perform(request) }
+            }
             guard (200..<300).contains(response.status) else {
                 throw KubeClient.error(for: response.head, body: response.body, request: "\(method.rawValue) \(path)")
             }

@@ -14,10 +14,12 @@ public struct RunningSim: Sendable {
     public let directory: TemporaryDirectory
 }
 
-/// Runs `body` with a KubeSim listening on a random port; stops it afterwards.
+/// Runs `body` with a KubeSim listening on a random port; stops it afterwards. The client counts its requests with
+/// `clientMeters` (a test's own metrics registry; by default the process's, a no-op unless bootstrapped).
 public func withKubeSim<T: Sendable>(
     _ configuration: KubeSimConfiguration = KubeSimConfiguration(),
     namespace: String = "default",
+    clientMeters: KubeClientMeters = KubeClientMeters(),
     _ body: @Sendable (RunningSim) async throws -> T
 ) async throws -> T {
     let logger = Logger.test("kubesim")
@@ -35,7 +37,8 @@ public func withKubeSim<T: Sendable>(
         try await sim.kubeconfig(namespace: namespace).write(toFile: path, atomically: true, encoding: .utf8)
         // A transport of its own, shut down before the server so that no idle connection holds up its drain.
         let engine = CurlEngine()
-        let client = KubeClient(config: try KubeConfig.load(path: path), logger: Logger.test("client"), engine: engine)
+        let client = KubeClient(config: try KubeConfig.load(path: path), logger: Logger.test("client"), engine: engine,
+                                meters: clientMeters)
         let running = RunningSim(sim: sim, kubeconfigPath: path, client: client, directory: directory)
         let result: Result<T, any Error>
         do {

@@ -13,9 +13,11 @@ extension Controller {
             do {
                 // After a restart, tasks this controller claimed but had not launched are claimed again.
                 let reclaim: Set<String> = first ? [configuration.controllerID] : []
-                let claimed = try await claimWithinLimits(reclaim: reclaim)
-                first = false
-                if !claimed.isEmpty { await launch(claimed) }
+                try await liveness.step("launcher") {
+                    let claimed = try await claimWithinLimits(reclaim: reclaim)
+                    first = false
+                    if !claimed.isEmpty { await launch(claimed) }
+                }
             } catch is CancellationError {
                 return
             } catch {
@@ -30,6 +32,7 @@ extension Controller {
     func claimWithinLimits(reclaim: Set<String>) async throws -> [TaskInstance] {
         let load = try await store.activeLoad()
         let free = configuration.parallelism - load.total - launches.value
+        meters.openSlots(free)
         guard free > 0 else { return [] }
         let limited = configuration.maxActiveTasksPerDag != nil || !configuration.maxActiveTasksByDag.isEmpty
             || configuration.maxActiveTasksPerNamespace != nil
@@ -102,7 +105,10 @@ extension Controller {
 
     /// Creates one task's Pod; a 409 on create is the same try's Pod from an earlier attempt: adopt it.
     func launch(_ task: TaskInstance) async {
-        defer { launches.add(-1) }
+        defer {
+            launches.add(-1)
+            liveness.busy("launcher")  // progress within a batch of creates
+        }
         var metadata: Logger.Metadata = ["task.id": "\(task.id)", "task.key": "\(task.key)"]
         let pod: JSONValue
         do {
@@ -116,25 +122,33 @@ extension Controller {
         metadata["pod.name"] = "\(name)"
         do {
             _ = try await client.createPod(pod, namespace: namespace)
+            meters.created(.created)
+            meters.launched(queuedAt: task.queuedAt)
             logger.debug("pod created", metadata: metadata)
         } catch let error as KubeError where error.code == .alreadyExists {
             do {
                 let existing = try await client.pod(name: name, namespace: namespace)
                 guard Controller.taskID(of: existing) == task.id else {
+                    meters.created(.rejected)
                     await fail(task, reason: "PodNameConflict: a Pod named \(name) exists in \(namespace) and belongs to another task")
                     return
                 }
+                meters.created(.adopted)
+                meters.launched(queuedAt: task.queuedAt)
                 logger.info("pod already exists; adopting it", metadata: metadata)
             } catch {
+                meters.created(.failed)
                 logger.warning("cannot read the existing pod; will retry", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 try? await store.releaseClaim(id: task.id, controllerID: configuration.controllerID)
                 return
             }
         } catch let error as KubeError where [400, 403, 404, 422].contains(error.httpStatus) && !Controller.isQuota(error) {
+            meters.created(.rejected)
             await fail(task, reason: "PodRejected: \(error.reason): \(error.message)")
             return
         } catch {
             // Transient (retries exhausted, quota, connection): the task stays queued for a later try.
+            meters.created(.failed)
             logger.warning("pod create failed; the task stays queued", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             try? await store.releaseClaim(id: task.id, controllerID: configuration.controllerID)
             return

@@ -81,6 +81,7 @@ extension Controller {
                                 } else {
                                     try await self.store.appendLog(id: request.taskID, text)
                                 }
+                                self.meters.storedLog(bytes: text.utf8.count)
                                 return true
                             }
                         } catch {

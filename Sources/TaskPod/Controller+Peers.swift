@@ -9,7 +9,7 @@ extension Controller {
     func heartbeatLoop() async {
         while !Task.isCancelled {
             do {
-                try await store.heartbeat(id: configuration.controllerID)
+                try await liveness.step("heartbeat") { try await store.heartbeat(id: configuration.controllerID) }
             } catch is CancellationError {
                 return
             } catch {
@@ -29,11 +29,13 @@ extension Controller {
         var finished: Set<String> = []
         while !Task.isCancelled {
             do {
-                let dead = try await deadPeers()
-                finished.formIntersection(dead)
-                for peer in dead where !finished.contains(peer) {
-                    let adopted = try await adopt(peer: peer)
-                    if adopted == 0 { finished.insert(peer) }
+                try await liveness.step("adoption") {
+                    let dead = try await deadPeers()
+                    finished.formIntersection(dead)
+                    for peer in dead where !finished.contains(peer) {
+                        let adopted = try await adopt(peer: peer)
+                        if adopted == 0 { finished.insert(peer) }
+                    }
                 }
             } catch is CancellationError {
                 return
@@ -101,6 +103,7 @@ extension Controller {
             try await store.releaseClaim(id: task.id, controllerID: configuration.controllerID)
         }
         for task in moved { queue.add(task.id) }
+        meters.adopted(pods: relabelled, tasks: moved.count)
         if relabelled > 0 || !moved.isEmpty {
             logger.notice("adopted a dead controller's work", metadata: [
                 "controller.peer": "\(peer)", "pods": "\(relabelled)", "tasks": "\(moved.count)",

@@ -72,12 +72,15 @@ extension Controller {
                 // It ran between two looks: keep the history whole.
                 _ = try await store.transition(id: id, from: [.queued, .launched], to: .running, node: pod.spec?.nodeName)
             }
+            let seen = Date()
             let log = try await captureLog(of: pod, task: task, ending: state, reason: reason)
             let store = self.store
-            _ = try await logGate.withTask(id) {
+            let ended = try await logGate.withTask(id) {
                 try await store.replaceLog(id: id, log)
                 return try await store.transition(id: id, from: [.queued, .launched, .running], to: state, reason: reason, node: pod.spec?.nodeName)
             }
+            meters.storedLog(bytes: log.utf8.count)
+            if ended != nil { meters.completed(pod, seen: seen) }
             logger.info("task ended", metadata: metadata.merging(["task.state": "\(state)", "task.reason": "\(reason ?? "")"]) { $1 })
             try await cleanUp(pod, after: state, metadata: metadata)
         case .abandon(let reason):
@@ -88,6 +91,7 @@ extension Controller {
                 try await store.replaceLog(id: id, log)
                 return try await store.transition(id: id, from: [.queued, .launched, .running], to: .failed, reason: reason)
             }
+            meters.storedLog(bytes: log.utf8.count)
             logger.warning("task abandoned", metadata: metadata.merging(["task.reason": "\(reason)"]) { $1 })
             try await deletePod(pod)
         case .fail(let reason):

@@ -36,11 +36,22 @@ public final class Controller: Service, Sendable {
     let launcherBell = Doorbell()
     /// Bounds the logs followed at once (`maxFollowedLogs`).
     let followers: AsyncSemaphore
+    /// Where the controller's figures go (docs/metrics.md).
+    let meters: ControllerMeters
+    /// Which loops are busy, and since when: ``health()`` reads it.
+    let liveness = LivenessRegistry()
 
+    /// - Parameter meters: where the figures go; by default the process's bootstrapped metrics factory. The
+    ///   controller counts the transitions `store` records (``TaskStore/observeTransitions(_:)``).
     /// - Throws: ``ConfigurationError`` for settings that cannot work; ``PodBuildError`` when the configured
     ///   `pod_template_file` cannot be used.
-    public init(configuration: ControllerConfiguration, store: TaskStore, client: KubeClient, logger: Logger) throws {
+    public init(
+        configuration: ControllerConfiguration, store: TaskStore, client: KubeClient, logger: Logger,
+        meters: ControllerMeters = ControllerMeters()
+    ) throws {
         try configuration.validate()
+        self.meters = meters
+        store.observeTransitions { meters.transitioned($0) }
         self.configuration = configuration
         self.followers = AsyncSemaphore(max(1, configuration.maxFollowedLogs))
         self.store = store
@@ -74,6 +85,8 @@ public final class Controller: Service, Sendable {
         ])
         try await store.registerController(id: configuration.controllerID, host: ProcessInfo.processInfo.hostName)
         let grace = configuration.shutdownGracePeriod
+        meters.leading(true)
+        defer { meters.leading(false) }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Bool.self) { group in
                 group.addTask {
@@ -117,12 +130,16 @@ public final class Controller: Service, Sendable {
     /// as the controller stops; the workers and the launcher finish what they are doing first.
     func runLoops() async {
         let namespaces = watchedNamespaces
+        cache.unsync()
+        registerLoops(informers: namespaces.count)
+        defer { liveness.allIdle() }
         let informers = namespaces.enumerated().map { index, namespace in
-            PodInformer(
-                client: client,
-                configuration: PodInformer.Configuration(namespace: namespace, labelSelector: podSelector),
-                logger: logger
-            ) { [self] event in await self.handle(event, informer: index, of: namespaces.count) }
+            var informerConfiguration = PodInformer.Configuration(namespace: namespace, labelSelector: podSelector)
+            let liveness = self.liveness, loop = "informer-\(index)"
+            informerConfiguration.onProgress = { liveness.busy(loop) }
+            return PodInformer(client: client, configuration: informerConfiguration, logger: logger) { [self] event in
+                await self.handle(event, informer: index, of: namespaces.count)
+            }
         }
         await withDiscardingTaskGroup { group in
             for informer in informers {
@@ -133,8 +150,8 @@ public final class Controller: Service, Sendable {
             group.addTask { await self.untilStopping { await self.adoptionLoop() } }
             group.addTask { await self.untilStopping { await self.followLoop() } }
             group.addTask { await self.launchLoop() }
-            for _ in 0..<max(1, self.configuration.workers) {
-                group.addTask { await self.workLoop() }
+            for index in 0..<max(1, self.configuration.workers) {
+                group.addTask { await self.workLoop(index) }
             }
         }
     }
@@ -172,12 +189,15 @@ public final class Controller: Service, Sendable {
 
     /// Reconciles the tasks the queue hands out, until the queue is shut down (a stop) or the task is cancelled. A
     /// reconcile in progress when the controller stops runs to its end.
-    func workLoop() async {
+    func workLoop(_ index: Int = 0) async {
+        let loop = "worker-\(index)"
         while let id = await queue.next() {
-            do {
-                try await reconcile(id: id)
-            } catch {
-                logger.warning("reconcile failed; will retry", metadata: ["task.id": "\(id)", "error": "\(error)"])
+            await liveness.step(loop) {
+                do {
+                    try await reconcile(id: id)
+                } catch {
+                    logger.warning("reconcile failed; will retry", metadata: ["task.id": "\(id)", "error": "\(error)"])
+                }
             }
             queue.done(id)
         }
@@ -186,6 +206,7 @@ public final class Controller: Service, Sendable {
     /// Re-examines every live task now and then: timeouts, cancel requests, Pods lost while nobody watched.
     func resyncLoop() async {
         while !Task.isCancelled {
+            liveness.busy("resync")
             do {
                 for task in try await store.tasks(in: [.launched, .running]) where task.controllerID == configuration.controllerID {
                     queue.add(task.id)
@@ -195,11 +216,13 @@ public final class Controller: Service, Sendable {
                 }
                 try await failStuckQueued()
                 cache.expireDeleted()
+                meters.recordCounts(try await store.counts())
             } catch is CancellationError {
                 return
             } catch {
                 logger.warning("resync failed", metadata: ["error": "\(error)"])
             }
+            liveness.idle("resync")
             do {
                 try await Task.sleep(for: configuration.resyncInterval)
             } catch {

@@ -76,5 +76,14 @@ final class PodCache: Sendable {
         }
     }
 
+    /// Forgets that the informers listed (a controller starting again after a lost Lease lists afresh); the Pods
+    /// stay until the new lists replace them.
+    func unsync() {
+        state.withLock {
+            $0.syncedInformers = []
+            $0.synced = false
+        }
+    }
+
     var allPods: [Pod] { state.withLock { Array($0.pods.values) } }
 }

@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import TaskPod
+import TaskPodMetrics
 import TaskPodServer
 import TaskStore
 
@@ -53,6 +54,9 @@ struct ControllerCommand: AsyncParsableCommand {
         try APIServerOptions.check(settings)
         let logger = log.bootstrap(level: settings.logLevel, format: settings.logFormat)
         for warning in warnings { logger.warning("\(warning)") }
+        // Before the client and the controller are made: their meters come from the bootstrapped factory.
+        let metrics = TaskPodMetrics()
+        metrics.bootstrap()
         let kubeConfig = try settings.kubeConfig()
         let client = KubeClient(config: kubeConfig, logger: logger, pacing: Pacing(qps: settings.qps, burst: settings.burst))
         // The store is a service of the group, listed first: the group stops services in reverse order, so the
@@ -61,23 +65,31 @@ struct ControllerCommand: AsyncParsableCommand {
         let configuration = settings.configuration(defaultNamespace: kubeConfig.namespace)
         let controller = try Controller(configuration: configuration, store: taskStore, client: client, logger: logger)
         let service: any Service
+        var elector: LeaderElector?
         if settings.leaderElect {
             let leaseDuration = settings.leaseDuration
             let timing = LeaderElection.Timing(
                 leaseDuration: .seconds(leaseDuration), renewDeadline: .seconds(max(2, leaseDuration * 2 / 3)),
                 retryPeriod: .seconds(max(1, leaseDuration / 7))
             )
-            let elector = LeaderElector(
+            let leaderElector = LeaderElector(
                 client: client, name: settings.leaseName, namespace: settings.leaseNamespace ?? configuration.namespace,
                 identity: configuration.controllerID, timing: timing, logger: logger
             )
-            service = LeaderElectedController(controller: controller, elector: elector)
+            service = LeaderElectedController(controller: controller, elector: leaderElector)
+            elector = leaderElector
         } else {
             service = controller
         }
         // The API server last: it stops first, before the controller and the store it uses.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: taskStore), .init(service: service)]
-        if let server = try APIServerOptions.server(settings: settings, store: taskStore, controller: controller, logger: logger) {
+        let health = ControllerHealth(controller: controller, store: taskStore, elector: elector)
+        let probes = TaskPodServer.Probes(
+            liveness: { health.liveness() }, readiness: { await health.readiness() }, metrics: { metrics.exposition() },
+            metricsContentType: TaskPodMetrics.contentType)
+        if let server = try APIServerOptions.server(
+            settings: settings, store: taskStore, controller: controller, probes: probes, logger: logger
+        ) {
             services.append(.init(service: server))
         }
         var groupConfiguration = ServiceGroupConfiguration(

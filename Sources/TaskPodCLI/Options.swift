@@ -159,7 +159,7 @@ struct APIServerOptions: ParsableArguments {
         return given.values
     }
 
-    /// Refuses API settings that cannot work, before anything starts (see ``server(settings:store:controller:logger:)``).
+    /// Refuses API settings that cannot work, before anything starts (see ``server(settings:store:controller:probes:logger:)``).
     static func check(_ settings: TaskPodSettings) throws {
         guard let listen = settings.listen else {
             if settings.apiTokenFile != nil || settings.apiInsecure || settings.tlsCert != nil || settings.tlsKey != nil {
@@ -181,7 +181,9 @@ struct APIServerOptions: ParsableArguments {
     ///
     /// - Throws: `ValidationError` naming the problem: a bad address, API settings without `listen`, a
     ///   non-loopback address without a token file or `api_insecure`, half a TLS pair.
-    static func server(settings: TaskPodSettings, store: TaskStore, controller: Controller, logger: Logger) throws -> TaskPodServer? {
+    static func server(
+        settings: TaskPodSettings, store: TaskStore, controller: Controller, probes: TaskPodServer.Probes, logger: Logger
+    ) throws -> TaskPodServer? {
         try check(settings)
         guard let listen = settings.listen else { return nil }
         do {
@@ -192,7 +194,7 @@ struct APIServerOptions: ParsableArguments {
             )
             return try TaskPodServer(
                 configuration: configuration, store: store, builder: controller.builder, logger: logger,
-                tasksArrived: controller.tasksArrived
+                tasksArrived: controller.tasksArrived, probes: probes
             )
         } catch {
             throw ValidationError(error.message)

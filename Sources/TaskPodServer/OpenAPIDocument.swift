@@ -15,16 +15,18 @@ security:
 paths:
   /healthz:
     get:
-      summary: Liveness.
+      summary: Liveness. 503 when a loop of the controller is stuck; the body says which.
       security: []
       responses:
         "200": {description: ok, content: {text/plain: {schema: {type: string}}}}
+        "503": {description: a loop is stuck, content: {text/plain: {schema: {type: string}}}}
   /readyz:
     get:
-      summary: Readiness.
+      summary: Readiness. The store answers, the informers have synced, and the controller leads or is a ready standby (the body says which).
       security: []
       responses:
-        "200": {description: ok, content: {text/plain: {schema: {type: string}}}}
+        "200": {description: ready, content: {text/plain: {schema: {type: string}}}}
+        "503": {description: not ready and why, content: {text/plain: {schema: {type: string}}}}
   /metrics:
     get:
       summary: Prometheus metrics.

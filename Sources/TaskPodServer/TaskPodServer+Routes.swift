@@ -14,8 +14,16 @@ extension TaskPodServer {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(BearerAuthMiddleware(tokens: tokens))
-        router.get("/healthz") { _, _ in APIResponse.text(.ok, "ok\n") }
-        router.get("/readyz") { _, _ in APIResponse.text(.ok, "ok\n") }
+        router.get("/healthz") { _, _ in
+            guard let probes = self.probes else { return APIResponse.text(.ok, "ok\n") }
+            let (ok, body) = probes.liveness()
+            return APIResponse.text(ok ? .ok : .serviceUnavailable, body + "\n")
+        }
+        router.get("/readyz") { _, _ in
+            guard let probes = self.probes else { return APIResponse.text(.ok, "ok\n") }
+            let (ready, body) = await probes.readiness()
+            return APIResponse.text(ready ? .ok : .serviceUnavailable, body + "\n")
+        }
         router.get("/openapi.yaml") { _, _ in APIResponse.text(.ok, OpenAPIDocument.yaml, contentType: "application/yaml") }
         router.get("/metrics") { _, _ in try await self.metrics() }
         router.post("/api/v1/tasks") { request, _ in try await APIResponse.answering { try await self.submit(request) } }
@@ -217,6 +225,7 @@ extension TaskPodServer {
     }
 
     func metrics() async throws -> Response {
+        if let probes { return APIResponse.text(.ok, probes.metrics(), contentType: probes.metricsContentType) }
         let counts = try await store.counts()
         var text = "# HELP taskpod_tasks Tasks in the store by state.\n# TYPE taskpod_tasks gauge\n"
         for state in TaskState.allCases {

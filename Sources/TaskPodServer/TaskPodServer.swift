@@ -84,6 +84,7 @@ public final class TaskPodServer: Service, Sendable {
     let logger: Logger
     let tokens: BearerTokens?
     let tasksArrived: @Sendable () -> Void
+    let probes: Probes?
     private let tls: TLSConfiguration?
     private let boundPort = Mutex<Int?>(nil)
     private let listening = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -91,11 +92,12 @@ public final class TaskPodServer: Service, Sendable {
     /// - Parameters:
     ///   - builder: The controller's Pod builder: submissions are checked against its template and defaults.
     ///   - tasksArrived: Called after tasks were stored, so that an in-process controller claims them at once.
+    ///   - probes: What `/healthz`, `/readyz` and `/metrics` answer; without it they say `ok` and count tasks by state.
     /// - Throws: ``ServerError`` for a non-loopback address without a token file (unless `insecure`), a token file
     ///   that cannot be read, or TLS files that cannot be used.
     public init(
         configuration: Configuration, store: TaskStore, builder: PodBuilder, logger: Logger,
-        tasksArrived: @escaping @Sendable () -> Void = {}
+        tasksArrived: @escaping @Sendable () -> Void = {}, probes: Probes? = nil
     ) throws(ServerError) {
         try configuration.checkExposure()
         self.configuration = configuration
@@ -103,6 +105,7 @@ public final class TaskPodServer: Service, Sendable {
         self.builder = builder
         self.logger = logger
         self.tasksArrived = tasksArrived
+        self.probes = probes
         self.tokens = try configuration.tokenFile.map { path throws(ServerError) in try BearerTokens(path: path) }
         self.tls = try Self.loadTLS(certificate: configuration.tlsCertificate, key: configuration.tlsKey)
     }

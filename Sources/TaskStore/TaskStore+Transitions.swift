@@ -52,6 +52,7 @@ extension TaskStore {
             }
         }
         guard let (task, previous) = result else { return nil }
+        transitionObservers.notify(TaskTransition(id: id, from: previous, to: to, reason: storedReason))
         logger.debug(
             "Task changed state",
             metadata: ["task.id": "\(id)", "task.from": "\(previous.rawValue)", "task.to": "\(to.rawValue)"]
@@ -65,11 +66,11 @@ extension TaskStore {
     /// - Returns: The task after the request, or nil when there is no task `id`.
     public func requestCancel(id: Int64) async throws -> TaskInstance? {
         let columns = TaskInstance.columns
-        return try await perform("cancel task \(id) in") {
-            try await backend.transaction { db -> TaskInstance? in
-                guard let current = try await Self.lockedTask(id: id, db) else { return nil }
-                if current.state.isFinal { return current }
-                if current.cancelRequested { return current }
+        let cancelled = try await perform("cancel task \(id) in") {
+            try await backend.transaction { db -> (TaskInstance?, TaskTransition?) in
+                guard let current = try await Self.lockedTask(id: id, db) else { return (nil, nil) }
+                if current.state.isFinal { return (current, nil) }
+                if current.cancelRequested { return (current, nil) }
                 let now = WallClock.now()
                 let seq = try await Self.nextChangeSeq(db)
                 if current.state == .queued {
@@ -86,15 +87,18 @@ extension TaskStore {
                         id: id, at: now, from: .queued, to: .cancelled, reason: reason,
                         controllerID: current.controllerID, podName: current.podName, node: nil, db
                     )
-                    return try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
+                    let task = try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
+                    return (task, TaskTransition(id: id, from: .queued, to: .cancelled, reason: reason))
                 }
                 let rows = try await db.execute(
                     "UPDATE tasks SET cancel_requested = 1, updated_at = ?, change_seq = ? WHERE id = ? RETURNING \(columns)",
                     .real(now), .integer(seq), .integer(id)
                 )
-                return try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }
+                return (try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }, nil)
             }
         }
+        if let transition = cancelled.1 { transitionObservers.notify(transition) }
+        return cancelled.0
     }
 
     /// Says why queued tasks wait (a limit reached), or clears it with nil: sets `reason` on those of `ids` that

@@ -39,6 +39,7 @@ public final class TaskStore: Sendable {
     /// The store's path or URL for messages, without passwords.
     let location: String
     let logger: Logger
+    let transitionObservers = TransitionObservers()
 
     private init(backend: any SQLBackend, location: String, logger: Logger) {
         self.backend = backend

@@ -3,6 +3,7 @@ import JSON
 import KubeClient
 import KubeSim
 import Logging
+import MetricsTestKit
 import Synchronization
 import KubeSimTestKit
 import TestSupport
@@ -65,7 +66,8 @@ struct KubeClientFaultTests {
         configuration.faults.historyWindow = 4
         configuration.bookmarkInterval = .milliseconds(200)
         let faults = configuration.faults
-        try await withKubeSim(configuration) { sim in
+        let metrics = TestMetrics()
+        try await withKubeSim(configuration, clientMeters: KubeClientMeters(factory: metrics)) { sim in
             let model = Mutex<[String: String]>([:])  // name → resourceVersion, as the events told
             let problems = Mutex<[String]>([])
             let synced = Mutex(0)
@@ -125,6 +127,11 @@ struct KubeClientFaultTests {
             }
             #expect(problems.withLock { $0 }.isEmpty, "\(problems.withLock { $0 })")
             #expect(synced.withLock { $0 } >= 2, "it relisted after a 410")
+            // Its meters saw the same: relists, watch events, the failed rewatches by verb and code.
+            #expect(metrics.counterTotal(label: KubeClientMeters.relists) >= 1)
+            #expect(metrics.counterTotal(label: KubeClientMeters.watchEvents, dimensions: [("type", "ADDED")]) >= 8)
+            #expect(metrics.counterTotal(label: KubeClientMeters.requests, dimensions: [("verb", "watch"), ("code", "500")]) >= 1)
+            #expect(metrics.counterTotal(label: KubeClientMeters.requests, dimensions: [("verb", "create"), ("code", "201")]) == 57)
         }
     }
 }

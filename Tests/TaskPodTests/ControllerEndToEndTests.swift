@@ -4,6 +4,7 @@ import KubeClient
 import KubeSim
 import Logging
 import TaskPod
+import TaskPodMetrics
 import KubeSimTestKit
 import TestSupport
 import TaskStore
@@ -17,17 +18,30 @@ struct ControllerEndToEndTests {
         configure: @Sendable (inout ControllerConfiguration) -> Void = { _ in },
         _ body: @Sendable (TaskStore, RunningSim) async throws -> Void
     ) async throws {
-        try await withKubeSim(simConfiguration) { sim in
+        try await withRunningController(sim: simConfiguration, configure: configure) { _, store, sim in try await body(store, sim) }
+    }
+
+    /// Runs a controller over a fresh SQLite store and a KubeSim until `body` returns; its figures go to `metrics`.
+    static func withRunningController(
+        sim simConfiguration: KubeSimConfiguration,
+        metrics: TaskPodMetrics = TaskPodMetrics(),
+        configure: @Sendable (inout ControllerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (Controller, TaskStore, RunningSim) async throws -> Void
+    ) async throws {
+        try await withKubeSim(simConfiguration, clientMeters: metrics.clientMeters) { sim in
             let store = try await TaskStore.open(sim.directory.file("tasks.sqlite"), logger: .test())
             var configuration = ControllerConfiguration(controllerID: "test-controller")
             configuration.pollInterval = .milliseconds(50)
             configuration.resyncInterval = .milliseconds(500)
             configure(&configuration)
-            let controller = try Controller(configuration: configuration, store: store, client: sim.client, logger: .test("controller"))
+            let controller = try Controller(
+                configuration: configuration, store: store, client: sim.client, logger: .test("controller"),
+                meters: metrics.controllerMeters
+            )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await controller.run() }
                 do {
-                    try await body(store, sim)
+                    try await body(controller, store, sim)
                 } catch {
                     group.cancelAll()
                     throw error

@@ -29,6 +29,10 @@ public final class PodInformer: Service, Sendable {
         public var watchTimeoutSeconds: Int = 300
         public var initialBackoff: Duration = .milliseconds(200)
         public var maxBackoff: Duration = .seconds(10)
+        /// Called whenever the informer moves: a list done, a watch started, an event handled, a backoff after a
+        /// failure (a liveness probe's sign of life: a healthy informer calls it at least once per
+        /// `watchTimeoutSeconds`; an unreachable API server is not a hung informer).
+        public var onProgress: (@Sendable () -> Void)?
 
         public init(namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil) {
             self.namespace = namespace
@@ -56,9 +60,12 @@ public final class PodInformer: Service, Sendable {
         var machine = InformerStateMachine()
         var cache: [String: Pod] = [:]
         var action = machine.start()
+        var listed = false
         while !Task.isCancelled {
             switch action {
             case .list:
+                if listed { client.meters.relisted() }
+                listed = true
                 do {
                     let list = try await client.listAllPods(
                         namespace: configuration.namespace, labelSelector: configuration.labelSelector,
@@ -78,6 +85,7 @@ public final class PodInformer: Service, Sendable {
                     }
                     cache = fresh
                     await handler(.synced)
+                    configuration.onProgress?()
                     action = machine.listed(resourceVersion: list.metadata.resourceVersion ?? "0")
                 } catch is CancellationError {
                     return
@@ -95,6 +103,7 @@ public final class PodInformer: Service, Sendable {
                 } catch {
                     return
                 }
+                configuration.onProgress?()
                 action = machine.backoffElapsed()
             }
         }
@@ -108,7 +117,10 @@ public final class PodInformer: Service, Sendable {
                 timeoutSeconds: configuration.watchTimeoutSeconds, allowBookmarks: true
             )
             machine.watchStarted()
+            configuration.onProgress?()
             for try await event in stream {
+                client.meters.watchEvent(event.type.rawValue)
+                configuration.onProgress?()
                 switch event {
                 case .added(let pod), .modified(let pod):
                     let key = PodInformer.key(pod)

@@ -14,6 +14,8 @@ public struct LeaderElector: Sendable {
     public let namespace: String
     public let identity: String
     public let timing: LeaderElection.Timing
+    /// Leading or standby, as the election goes; shared by the copies of this elector.
+    public let status = LeadershipStatus()
     let logger: Logger
 
     public init(client: KubeClient, name: String, namespace: String, identity: String,
@@ -32,7 +34,9 @@ public struct LeaderElector: Sendable {
     /// campaigning ends the campaign; cancellation ends everything at once (then the Lease is left to expire).
     public func run(_ lead: @escaping @Sendable () async throws -> Void) async throws {
         var election = LeaderElection(identity: identity, timing: timing)
+        defer { status.set(.idle) }
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            status.set(.standby)
             let start = election
             let won: LeaderElection? = await cancelWhenGracefulShutdown {
                 var campaign = start
@@ -40,6 +44,7 @@ public struct LeaderElector: Sendable {
             }
             guard let won else { return }
             election = won
+            status.set(.leading)
             logger.notice("leading", metadata: ["lease.name": "\(name)", "lease.holder": "\(identity)"])
             let lost = await withTaskGroup(of: Bool.self) { group -> Bool in
                 group.addTask {
