@@ -58,7 +58,7 @@ var package = Package(
         .target(
             name: "KubeSim",
             dependencies: [
-                "JSON", "PodSchema",
+                "JSON", "YAML", "PodSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
