@@ -130,7 +130,7 @@ var package = Package(
         ),
         .target(
             name: "ChaosHarness",
-            dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "TaskStore", "TaskPod", "JSON",
+            dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "TaskStore", "TaskPod", "JSON", "YAML",
                            .product(name: "Logging", package: "swift-log")]
         ),
 

@@ -9,6 +9,10 @@ struct SimRBACOptions: ParsableArguments {
             + "kubectl kustomize output; other kinds are ignored) on service-account requests.", valueName: "file"))
     var rbac: String?
 
+    @Option(help: ArgumentHelp(
+        "The namespace of --rbac's Roles and RoleBindings that name none (as kubectl apply -n).", valueName: "ns"))
+    var rbacNamespace: String = "default"
+
     @Option(name: .customLong("service-account"), help: ArgumentHelp(
         "Accept a bearer token for a service account: NAMESPACE/NAME=TOKEN, or NAMESPACE/NAME to mint a token "
             + "(repeatable).", valueName: "ns/name[=token]"))
@@ -57,7 +61,7 @@ struct SimRBACOptions: ParsableArguments {
             throw ValidationError("--rbac \(rbac) cannot be read: \(error.localizedDescription)")
         }
         do {
-            configuration.rbac = try KubeSimRBAC(yaml: text)
+            configuration.rbac = try KubeSimRBAC(yaml: text, defaultNamespace: rbacNamespace)
         } catch {
             throw ValidationError("--rbac \(rbac): \(error.message)")
         }
