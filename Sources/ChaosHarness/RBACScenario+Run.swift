@@ -103,13 +103,26 @@ extension RBACScenario {
 
         func existingPod() async throws {
             let task = try await submit("existing", ["run-seconds": "0.3", "log": "existing-line\n"])
+            let conflicting = try await submit("conflicting", ["run-seconds": "0.3"])
             let builder = PodBuilder(
                 defaultNamespace: RBACScenario.namespace, defaultImage: nil, controllerID: "rbac-e")
             _ = try await client.createPod(try builder.build(id: task.id, key: task.key, spec: task.spec))
+            // Someone else's Pod with the name the second task's Pod gets: only a read of it tells them apart.
+            let name = try builder.build(id: conflicting.id, key: conflicting.key, spec: conflicting.spec)[
+                path: "metadata", "name"]?.stringValue ?? ""
+            _ = try await client.createPod([
+                "apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string(name)],
+                "spec": ["containers": [["name": "app", "image": "busybox:foreign"]]],
+            ], namespace: RBACScenario.namespace)
             try startController("rbac-e")
             let deadline = ContinuousClock.now + scenario.timeout
             if try await waitFor(task, [.success], until: deadline) != nil {
                 try await expectLog(of: task, ["existing-line"])
+            }
+            if let failed = try await waitFor(conflicting, [.failed], until: deadline),
+                failed.reason?.hasPrefix("PodNameConflict") != true
+            {
+                fail("task conflicting failed with \(failed.reason ?? "no reason"), not PodNameConflict")
             }
         }
 

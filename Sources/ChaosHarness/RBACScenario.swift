@@ -24,7 +24,8 @@ public struct RBACScenario: Sendable {
         case adoption
         /// Two replicas with `--leader-elect`; the leader gets SIGTERM and the standby takes over.
         case leaderElection = "leader-election"
-        /// The task's Pod exists before the controller creates it: 409, the controller reads the Pod and adopts it.
+        /// A task's Pod exists before the controller creates it: 409, the controller reads the Pod and adopts it; another
+        /// task's Pod name is taken by someone else's Pod: the read shows it and the task fails with PodNameConflict.
         case existingPod = "existing-pod"
 
         public var description: String { rawValue }
