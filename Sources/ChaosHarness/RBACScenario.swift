@@ -73,7 +73,8 @@ public struct RBACScenario: Sendable {
     /// Run the controller with `--all-namespaces` (multi_namespace_mode).
     public var allNamespaces = false
     /// How long the tasks of the scenario may take.
-    public var timeout: Duration = .seconds(15)
+    /// (The controller notices a cancel in the store, and an image pull error past its grace, at its 10 s resync.)
+    public var timeout: Duration = .seconds(20)
     public var logger: Logger = .test("rbac")
 
     public static let namespace = "taskpod"
@@ -85,13 +86,15 @@ public struct RBACScenario: Sendable {
         self.allNamespaces = allNamespaces
     }
 
-    /// Runs the scenario in a folder of its own, removed afterwards.
+    /// Runs the scenario in a folder of its own, removed afterwards (kept with `TASKPOD_KEEP_RBAC_RUNS` set).
     ///
     /// - Throws: ``HarnessError`` when the simulator or a binary cannot be started.
     public func run() async throws -> Result {
         let directory = NSTemporaryDirectory() + "taskpod-rbac-\(name)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // TASKPOD_KEEP_RBAC_RUNS=1 keeps the folder (controller logs, audit log, sim log) to look into.
+        let keep = ProcessInfo.processInfo.environment["TASKPOD_KEEP_RBAC_RUNS"] != nil
+        defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
         let policyPath = directory + "/rbac.yaml"
         try policy.yaml.write(toFile: policyPath, atomically: true, encoding: .utf8)
         let token = UUID().uuidString

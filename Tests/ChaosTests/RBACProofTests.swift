@@ -85,7 +85,7 @@ struct RBACProofTests {
                 group.addTask {
                     guard let name = RBACScenario.Name.needing(grant) else { return (grant, nil) }
                     var scenario = RBACScenario(name, policy: policy.removing(grant))
-                    scenario.timeout = .seconds(12)
+                    scenario.timeout = .seconds(14)
                     return (grant, try await scenario.run())
                 }
             }
