@@ -61,7 +61,7 @@ var package = Package(
         .target(
             name: "KubeSim",
             dependencies: [
-                "JSON", "PodSchema",
+                "JSON", "YAML", "PodSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -158,7 +158,7 @@ var package = Package(
         ),
         .target(
             name: "ChaosHarness",
-            dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "TaskStore", "TaskPod", "JSON",
+            dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "TaskStore", "TaskPod", "JSON", "YAML",
                            .product(name: "Logging", package: "swift-log")]
         ),
 

@@ -129,8 +129,9 @@ struct APIResponder: HTTPResponder {
         if let podName { requestLogger[metadataKey: "pod.name"] = "\(podName)" }
 
         var response: Response
+        var identity = Authenticator.Identity.unrestricted
         do {
-            try await gate(request, route: route, verb: verb, context: context)
+            try await gate(request, route: route, query: query, verb: verb, context: context, identity: &identity)
             (response, podName) = try await handle(request, route: route, query: query, logger: requestLogger)
         } catch {
             requestLogger.debug(
@@ -142,20 +143,28 @@ struct APIResponder: HTTPResponder {
             }
         }
         audit.record(
-            verb: verb, path: request.uri.path, code: response.status.code, pod: podName, namespace: namespace)
+            verb: verb, path: request.uri.path, code: response.status.code, pod: podName, namespace: namespace,
+            user: identity.userName)
         requestLogger.trace("Request served", metadata: ["http.status": "\(response.status.code)"])
         return response
     }
 
-    /// Injected latency, authentication, then injected errors, in the order a request meets them.
-    private func gate(_ request: Request, route: Route, verb: String, context: Context) async throws(APIError) {
+    /// Injected latency, authentication, authorization, then injected errors, in the order a request meets them.
+    ///
+    /// - Parameter identity: Set to who the request authenticated as, for the audit entry of a denied request too.
+    private func gate(
+        _ request: Request, route: Route, query: QueryParameters, verb: String, context: Context,
+        identity: inout Authenticator.Identity
+    ) async throws(APIError) {
         let delay = faults.delay
         if delay > .zero { try? await Task.sleep(for: delay) }
         if !Authenticator.isPublic(request.uri.path) {
-            let authenticated = await authenticator.isAuthenticated(
+            guard let authenticated = await authenticator.authenticate(
                 authorization: request.headers[.authorization],
                 certificate: { await context.hasVerifiedClientCertificate() })
-            guard authenticated else { throw APIError.unauthorized }
+            else { throw APIError.unauthorized }
+            identity = authenticated
+            try authorize(identity, route: route, method: request.method, query: query)
         }
         guard route != .health, route != .version else { return }
         if case .fail(let code, let retryAfter) = faults.decide(verb: verb, resource: route.resource) {

@@ -9,7 +9,7 @@ import Musl
 import Darwin
 #endif
 
-/// One JSON line per request (time, verb, path, code, pod): kept in memory (bounded) and, when configured,
+/// One JSON line per request (time, verb, path, code, namespace, pod, and the service account's user name): kept in memory (bounded) and, when configured,
 /// appended to a file.
 final class AuditLog: Sendable {
     private struct State {
@@ -47,13 +47,14 @@ final class AuditLog: Sendable {
         if descriptor >= 0 { close(descriptor) }
     }
 
-    func record(verb: String, path: String, code: Int, pod: String?, namespace: String?) {
+    func record(verb: String, path: String, code: Int, pod: String?, namespace: String?, user: String? = nil) {
         var entry: JSONObject = [
             "time": .string(Timestamp.now().rfc3339NanoFixed), "verb": .string(verb), "path": .string(path),
             "code": .int(Int64(code)),
         ]
         if let namespace { entry["namespace"] = .string(namespace) }
         if let pod { entry["pod"] = .string(pod) }
+        if let user { entry["user"] = .string(user) }
         let value = JSONValue.object(entry)
         let line = Array((value.jsonString + "\n").utf8)
         state.withLock { state in

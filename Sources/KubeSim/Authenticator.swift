@@ -22,21 +22,38 @@ final class Authenticator: Sendable {
         ["/version", "/version/", "/healthz", "/livez", "/readyz"].contains(path)
     }
 
-    /// Whether the request may proceed.
+    /// Who a request authenticated as.
+    enum Identity: Sendable, Equatable {
+        /// Anonymous access (no authentication configured), a plain token or a client certificate: a cluster
+        /// admin, never subject to RBAC.
+        case unrestricted
+        /// A service account, whose requests RBAC authorizes.
+        case user(KubeSimRBAC.User)
+
+        /// The service account's user name, for the audit log.
+        var userName: String? {
+            if case .user(let user) = self { user.name } else { nil }
+        }
+    }
+
+    /// Who the request is, or `nil` when its credentials are missing or wrong.
     ///
     /// - Parameters:
     ///   - authorization: The `Authorization` header.
     ///   - certificate: Checks for a verified client certificate (only called when needed).
-    func isAuthenticated(authorization: String?, certificate: () async -> Bool) async -> Bool {
-        guard authentication.isEnabled else { return true }
-        if authentication.clientCertificates, await certificate() { return true }
-        guard let authorization, authorization.count > 7,
-            authorization.prefix(7).lowercased() == "bearer "
-        else { return false }
-        let token = String(authorization.dropFirst(7)).trimmingWhitespace
-        guard !token.isEmpty else { return false }
-        if authentication.tokens.contains(token) { return true }
-        return fileTokens().contains(token)
+    func authenticate(authorization: String?, certificate: () async -> Bool) async -> Identity? {
+        guard authentication.isEnabled else { return .unrestricted }
+        // As the API server's union authenticator: the x509 authenticator first, then bearer tokens.
+        if authentication.clientCertificates, await certificate() { return .unrestricted }
+        if let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " {
+            let token = String(authorization.dropFirst(7)).trimmingWhitespace
+            guard !token.isEmpty else { return nil }
+            if let account = authentication.serviceAccounts[token] {
+                return .user(.serviceAccount(namespace: account.namespace, name: account.name))
+            }
+            if authentication.tokens.contains(token) || fileTokens().contains(token) { return .unrestricted }
+        }
+        return nil
     }
 
     /// The token file's tokens, read again when its modification time or size changed.

@@ -9,7 +9,11 @@
 /// configuration.authentication.tokens = ["s3cret"]
 /// configuration.authentication.tokenFile = "/tmp/tokens"     // one token a line, re-read when it changes
 /// configuration.authentication.clientCertificates = true     // certificates signed by the sim's CA
+/// configuration.authentication.serviceAccounts = ["t0ken": .init(namespace: "taskpod", name: "taskpod")]
 /// ```
+///
+/// Service-account tokens authenticate as `system:serviceaccount:NS:NAME`, whose requests
+/// ``KubeSimConfiguration/rbac`` authorizes; every other credential acts as a cluster admin.
 public struct KubeSimAuthentication: Sendable, Equatable {
     /// Bearer tokens accepted for the whole run.
     public var tokens: Set<String> = []
@@ -20,12 +24,33 @@ public struct KubeSimAuthentication: Sendable, Equatable {
     /// one for the kubeconfig (see ``KubeSim/kubeconfig(namespace:user:)``).
     public var clientCertificates: Bool = false
 
-    public init(tokens: Set<String> = [], tokenFile: String? = nil, clientCertificates: Bool = false) {
+    /// Bearer tokens of service accounts, by token: their requests are authorized by ``KubeSimConfiguration/rbac``.
+    public var serviceAccounts: [String: ServiceAccount] = [:]
+
+    /// A service account (`namespace/name`) that a token authenticates as.
+    public struct ServiceAccount: Sendable, Hashable, CustomStringConvertible {
+        public var namespace: String
+        public var name: String
+
+        public init(namespace: String, name: String) {
+            self.namespace = namespace
+            self.name = name
+        }
+
+        /// `NS/NAME`.
+        public var description: String { "\(namespace)/\(name)" }
+    }
+
+    public init(
+        tokens: Set<String> = [], tokenFile: String? = nil, clientCertificates: Bool = false,
+        serviceAccounts: [String: ServiceAccount] = [:]
+    ) {
         self.tokens = tokens
         self.tokenFile = tokenFile
         self.clientCertificates = clientCertificates
+        self.serviceAccounts = serviceAccounts
     }
 
     /// Whether any credential is required.
-    public var isEnabled: Bool { !tokens.isEmpty || tokenFile != nil || clientCertificates }
+    public var isEnabled: Bool { !tokens.isEmpty || tokenFile != nil || clientCertificates || !serviceAccounts.isEmpty }
 }

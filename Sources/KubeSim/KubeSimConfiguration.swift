@@ -8,6 +8,8 @@
 /// configuration.tls = true
 /// configuration.authentication.tokens = ["s3cret"]
 /// configuration.faults.errors = [.init(verb: "create", rate: 0.1, code: 503)]
+/// configuration.authentication.serviceAccounts = ["t0ken": .init(namespace: "taskpod", name: "taskpod")]
+/// configuration.rbac = try KubeSimRBAC(yaml: renderedChart)   // 403 Forbidden for what the Roles do not allow
 /// let sim = KubeSim(configuration: configuration, logger: logger)
 /// ```
 public struct KubeSimConfiguration: Sendable {
@@ -48,6 +50,10 @@ public struct KubeSimConfiguration: Sendable {
     public var http2: Bool = true
     /// Who may call the API; by default anyone.
     public var authentication: KubeSimAuthentication = KubeSimAuthentication()
+    /// The RBAC policy that authorizes the requests of service accounts (``KubeSimAuthentication/serviceAccounts``);
+    /// `nil` allows every request, as before RBAC. Build it from a rendered chart with
+    /// ``KubeSimRBAC/init(yaml:defaultNamespace:)``.
+    public var rbac: KubeSimRBAC? = nil
     /// How many core/v1 Events are kept; beyond it the least recently written leaves first.
     public var eventLimit: Int = 10_000
     /// How long an Event is kept after its last write, as the API server's `--event-ttl` (one hour by default).

@@ -3,7 +3,7 @@ public struct KubeSimError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, as an opaque code to compare against.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case listenFailed, auditLogUnavailable, notRunning, invalidNamespace, invalidFault, tlsSetupFailed
+            case listenFailed, auditLogUnavailable, notRunning, invalidNamespace, invalidFault, tlsSetupFailed, invalidRBAC
         }
 
         private let base: Base
@@ -21,6 +21,8 @@ public struct KubeSimError: Error, CustomStringConvertible, Sendable {
         public static let invalidFault = Code(.invalidFault)
         /// The certificates for HTTPS could not be made (is `openssl` installed?) or loaded.
         public static let tlsSetupFailed = Code(.tlsSetupFailed)
+        /// An RBAC document (`--rbac`) does not parse or lacks a field.
+        public static let invalidRBAC = Code(.invalidRBAC)
 
         public var description: String { base.rawValue }
     }

@@ -31,6 +31,8 @@ struct KubeSimCommand: AsyncParsableCommand {
               kubesim --tls --token s3cret --write-kubeconfig /tmp/kubesim.yaml --write-ca /tmp/kubesim-ca.crt
               kubesim --tls --write-kubeconfig /tmp/kubesim.yaml && kubectl --kubeconfig /tmp/kubesim.yaml get events
               kubesim --error-rate create=0.1:503 --latency-ms 20 --jitter-ms 30 --drop-watches-every 10
+              kubesim --tls --rbac rendered.yaml --service-account taskpod/taskpod --write-serviceaccount-dir /tmp/sa
+            With --rbac, requests of --service-account tokens are authorized by the stream's Roles and bindings             (403 Forbidden as the API server's, recorded in the audit log); other credentials act as cluster admins.
             """
     )
 
@@ -60,6 +62,7 @@ struct KubeSimCommand: AsyncParsableCommand {
     var eventTTLSeconds: Double = 3600
 
     @OptionGroup var security: SimSecurityOptions
+    @OptionGroup var authorization: SimRBACOptions
     @OptionGroup var faults: SimFaultOptions
     @OptionGroup var log: LogOptions
 
@@ -72,6 +75,8 @@ struct KubeSimCommand: AsyncParsableCommand {
         configuration.eventLimit = eventLimit
         configuration.eventTTL = .nanoseconds(Int64(eventTTLSeconds * 1e9))
         try security.apply(to: &configuration)
+        let accounts = try authorization.accounts()
+        try authorization.apply(to: &configuration, accounts: accounts)
         try faults.apply(to: &configuration)
         let sim = KubeSim(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(
@@ -88,6 +93,16 @@ struct KubeSimCommand: AsyncParsableCommand {
             if let writeCA = security.writeCA, let authority = try await sim.certificateAuthorityPEM() {
                 try authority.write(toFile: writeCA, atomically: true, encoding: .utf8)
                 logger.info("CA certificate written", metadata: ["file": "\(writeCA)"])
+            }
+            if let directory = authorization.writeServiceaccountDir, let first = accounts.first,
+                let authority = try await sim.certificateAuthorityPEM()
+            {
+                try SimRBACOptions.writeServiceAccountDirectory(
+                    directory, token: first.token, account: first.account, certificateAuthority: authority)
+                logger.info("service account folder written", metadata: [
+                    "folder": "\(directory)", "service.account": "\(first.account)"])
+                FileHandle.standardOutput.write(Data(
+                    "KUBERNETES_SERVICE_HOST=\(host) KUBERNETES_SERVICE_PORT=\(bound)\n".utf8))
             }
             // Written unbuffered: scripts wait for this line on a pipe.
             let line = "KubeSim listening on \(await sim.baseURL) (mode \(mode.rawValue), port \(bound))\n"

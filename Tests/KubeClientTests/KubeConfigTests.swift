@@ -136,4 +136,31 @@ struct KubeConfigTests {
         #expect(file == directory.file("token"))
         #expect(throws: KubeConfigError.self) { try KubeConfig.inCluster(environment: [:], accountDirectory: directory.path) }
     }
+
+    @Test("in-cluster: TASKPOD_SERVICEACCOUNT_DIR points tests at another service account folder")
+    func inClusterFolderFromTheEnvironment() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try write("token-2", in: directory, name: "token")
+        _ = try write("taskpod", in: directory, name: "namespace")
+        let config = try KubeConfig.inCluster(environment: [
+            "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "6443",
+            "TASKPOD_SERVICEACCOUNT_DIR": directory.path,
+        ])
+        #expect(config.server == "https://127.0.0.1:6443")
+        #expect(config.namespace == "taskpod")
+        #expect(config.tls.caFile == nil)
+        guard case .tokenFile(let file) = config.credentials else {
+            Issue.record("expected a token file")
+            return
+        }
+        #expect(file == directory.file("token"))
+        let error = #expect(throws: KubeConfigError.self) {
+            try KubeConfig.inCluster(environment: [
+                "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "6443",
+                "TASKPOD_SERVICEACCOUNT_DIR": directory.path + "/missing",
+            ])
+        }
+        #expect(error?.message.contains(directory.path + "/missing/token") == true)
+    }
 }

@@ -101,13 +101,25 @@ extension KubeConfig {
         return [NSHomeDirectory() + "/.kube/config"]
     }
 
+    /// Where the kubelet mounts the service account's `token`, `ca.crt` and `namespace`.
+    public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
+
     /// The in-cluster configuration: `KUBERNETES_SERVICE_HOST`/`PORT` and the service account's files.
     ///
     /// The token is re-read from its file as the kubelet rotates it.
+    ///
+    /// - Parameters:
+    ///   - environment: Where `KUBERNETES_SERVICE_HOST`, `KUBERNETES_SERVICE_PORT` and, for tests only,
+    ///     `TASKPOD_SERVICEACCOUNT_DIR` come from.
+    ///   - accountDirectory: The service account's folder; when nil, `TASKPOD_SERVICEACCOUNT_DIR` (for tests against
+    ///     KubeSim's `--write-serviceaccount-dir`), else ``serviceAccountDirectory``.
+    /// - Throws: ``KubeConfigError`` when the variables are not set or the token cannot be read.
     public static func inCluster(
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        accountDirectory: String = "/var/run/secrets/kubernetes.io/serviceaccount"
+        accountDirectory: String? = nil
     ) throws -> KubeConfig {
+        let accountDirectory = accountDirectory
+            ?? environment["TASKPOD_SERVICEACCOUNT_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? serviceAccountDirectory
         guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
             let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
         else {
