@@ -241,6 +241,32 @@ struct TaskPodServerTests {
         try await store.close()
     }
 
+    @Test("--tls-cert and --tls-key serve HTTPS")
+    func https() async throws {
+        let directory = try TemporaryDirectory(prefix: "taskpod-api-tls")
+        defer { directory.remove() }
+        let made = try await ExternalTools.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+            "-keyout", directory.file("key.pem"), "-out", directory.file("cert.pem"), "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+        ], in: directory.path, timeout: .seconds(30))
+        #expect(made.succeeded, "\(made.output)")
+        let files = (certificate: directory.file("cert.pem"), key: directory.file("key.pem"))
+        try await ServerFixture.with(tls: files) { (fixture: ServerFixture) async throws in
+            #expect(fixture.client.base.hasPrefix("https://"))
+            let created = try await fixture.client.call(.post, "/api/v1/tasks", submission("tls"))
+            #expect(created.status == 201)
+            let refused = try await fixture.client.call(.get, "/api/v1/tasks", token: .some(nil))
+            #expect(refused.status == 401)
+        }
+        let store = try await TaskStore.open(":memory:", logger: .test())
+        let builder = PodBuilder(defaultNamespace: "jobs", defaultImage: "busybox", controllerID: "c")
+        #expect(throws: ServerError.self) {
+            try TaskPodServer(configuration: .init(tlsCertificate: directory.file("cert.pem")), store: store,
+                              builder: builder, logger: .test())
+        }
+        try await store.close()
+    }
+
     @Test("the OpenAPI document parses and documents every route the server has")
     func openAPIDocument() throws {
         let paths = try #require(OpenAPIConformance.document["paths"]?.objectValue)
