@@ -208,6 +208,11 @@ struct TaskPodServerTests {
             #expect(wrong.status == 401)
             #expect(!wrong.text.contains("not-the-token") && !wrong.text.contains(ServerFixture.token))
             #expect(try await client.call(.get, "/api/v1/tasks").status == 200)
+            // A longer candidate that starts with the token, by any length, is not the token; neither is a prefix.
+            for candidate in [ServerFixture.token + String(repeating: "x", count: 256), ServerFixture.token + "x",
+                              String(ServerFixture.token.dropLast()), ""] {
+                #expect(try await client.call(.get, "/api/v1/tasks", token: .some(candidate)).status == 401)
+            }
             for open in ["/healthz", "/readyz", "/metrics", "/openapi.yaml"] {
                 #expect(try await client.call(.get, open, token: .some(nil)).status == 200)
             }
