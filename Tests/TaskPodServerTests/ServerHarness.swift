@@ -109,6 +109,7 @@ struct ServerFixture: Sendable {
 func submission(_ task: String, externalID: String? = nil, extra: JSONObject = [:]) -> JSONValue {
     var object: JSONObject = ["dag_id": "etl", "task_id": .string(task), "run_id": "r1", "command": ["echo", "hi"]]
     if let externalID { object["external_id"] = .string(externalID) }
-    for (key, value) in extra { object[key] = value }
+    // A null in `extra` removes the field.
+    for (key, value) in extra { object[key] = value.isNull ? JSONValue?.none : value }
     return .object(object)
 }
