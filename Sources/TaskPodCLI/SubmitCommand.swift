@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import JSON
+import KubeClient
 import TaskPod
 import TaskStore
 
@@ -17,6 +18,7 @@ struct SubmitCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var task: TaskOptions
     @OptionGroup var log: LogOptions
 
@@ -33,6 +35,15 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = log.bootstrap()
         let spec = try task.spec()
+        if let client = try server.client() {
+            // The server checks the task against its controller's template.
+            let answer = try await client.call(.post, "/api/v1/tasks", TaskPodAPIClient.submission(key: task.key, spec: spec))
+            if answer.status == 409 {
+                throw ValidationError("task \(task.key) already exists; submit it with the next try number (--try \(task.key.tryNumber + 1))")
+            }
+            print(try Self.describe(client.task(from: answer), output: output))
+            return
+        }
         // Refuse what would never make a valid Pod before storing it, against the controller's template when given.
         let template: JSONValue
         do {
@@ -53,9 +64,13 @@ struct SubmitCommand: AsyncParsableCommand {
         let taskStore = try await store.open(logger: logger)
         let stored = try await taskStore.submit(key: task.key, spec: spec)
         try await taskStore.close()
+        print(Self.describe(stored, output: output))
+    }
+
+    static func describe(_ task: TaskInstance, output: OutputFormat) -> String {
         switch output {
-        case .json: print(TaskOutput.json(stored).prettyJSONString)
-        case .text, .yaml: print("task \(stored.id) queued: \(stored.key)")
+        case .json: TaskOutput.json(task).prettyJSONString
+        case .text, .yaml: "task \(task.id) queued: \(task.key)"
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import Foundation
 import JSON
+import KubeClient
 import TaskPodServer
 import TaskStore
 
@@ -16,6 +17,7 @@ struct TasksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tasks, oldest first.")
 
         @OptionGroup var store: StoreOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var log: LogOptions
 
         @Option(help: "Only tasks in this state: \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -25,9 +27,14 @@ struct TasksCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let taskStore = try await store.open(logger: log.bootstrap())
-            let tasks = try await taskStore.tasks(state: state)
-            try await taskStore.close()
+            let tasks: [TaskInstance]
+            if let client = try server.client() {
+                tasks = try await client.tasks(state: state)
+            } else {
+                let taskStore = try await store.open(logger: log.bootstrap())
+                tasks = try await taskStore.tasks(state: state)
+                try await taskStore.close()
+            }
             switch output {
             case .json: print(JSONValue.array(tasks.map(TaskOutput.json)).prettyJSONString)
             case .text, .yaml: print(TaskOutput.table(tasks))
@@ -39,6 +46,7 @@ struct TasksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one task with its history.")
 
         @OptionGroup var store: StoreOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var log: LogOptions
 
         @Argument(help: "The task id.")
@@ -48,13 +56,22 @@ struct TasksCommand: AsyncParsableCommand {
         var output: OutputFormat = .text
 
         func run() async throws {
-            let taskStore = try await store.open(logger: log.bootstrap())
-            guard let task = try await taskStore.task(id: id) else {
+            let task: TaskInstance
+            let events: [TaskEvent]
+            if let client = try server.client() {
+                let answer = try await client.call(.get, "/api/v1/tasks/\(id)")
+                task = try client.task(from: answer)
+                events = answer.json?[path: "task", "events"]?.arrayValue?.compactMap(TaskJSON.decodeEvent) ?? []
+            } else {
+                let taskStore = try await store.open(logger: log.bootstrap())
+                guard let stored = try await taskStore.task(id: id) else {
+                    try await taskStore.close()
+                    throw ValidationError("no task with id \(id); see `taskpod tasks list`")
+                }
+                task = stored
+                events = try await taskStore.events(id: id)
                 try await taskStore.close()
-                throw ValidationError("no task with id \(id); see `taskpod tasks list`")
             }
-            let events = try await taskStore.events(id: id)
-            try await taskStore.close()
             let history = events.map(TaskJSON.event)
             var json = TaskOutput.json(task)
             json["events"] = .array(history)
@@ -91,12 +108,21 @@ struct LogsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var log: LogOptions
 
     @Argument(help: "The task id.")
     var id: Int64
 
+    @Flag(name: .shortAndLong, help: "With --server: keep printing what the log gains until the task ends.")
+    var follow = false
+
     func run() async throws {
+        if let client = try server.client() {
+            let answer = try await client.call(.get, "/api/v1/tasks/\(id)/log" + (follow ? "?follow=true" : ""))
+            FileHandle.standardOutput.write(Data(answer.body))
+            return
+        }
         let taskStore = try await store.open(logger: log.bootstrap())
         guard try await taskStore.task(id: id) != nil else {
             try await taskStore.close()
@@ -115,18 +141,25 @@ struct CancelCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var log: LogOptions
 
     @Argument(help: "The task id.")
     var id: Int64
 
     func run() async throws {
-        let taskStore = try await store.open(logger: log.bootstrap())
-        guard let task = try await taskStore.requestCancel(id: id) else {
+        let task: TaskInstance
+        if let client = try server.client() {
+            task = try client.task(from: try await client.call(.post, "/api/v1/tasks/\(id)/cancel"))
+        } else {
+            let taskStore = try await store.open(logger: log.bootstrap())
+            guard let cancelled = try await taskStore.requestCancel(id: id) else {
+                try await taskStore.close()
+                throw ValidationError("no task with id \(id); see `taskpod tasks list`")
+            }
             try await taskStore.close()
-            throw ValidationError("no task with id \(id); see `taskpod tasks list`")
+            task = cancelled
         }
-        try await taskStore.close()
         if task.state.isFinal {
             print("task \(id) is \(task.state.rawValue)")
         } else {

@@ -44,7 +44,8 @@ final class BearerTokens: Sendable {
         let bytes = Array(candidate.utf8)
         var matched = false
         for token in tokens {
-            var difference = UInt8(truncatingIfNeeded: token.count ^ bytes.count)
+            // The length is compared as a whole, apart from the bytes: no prefix of a longer candidate matches.
+            var difference: UInt8 = token.count == bytes.count ? 0 : 1
             for index in 0..<token.count {
                 difference |= token[index] ^ (index < bytes.count ? bytes[index] : 0)
             }

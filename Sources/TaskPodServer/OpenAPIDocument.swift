@@ -57,17 +57,29 @@ paths:
         "422": {$ref: "#/components/responses/Errors"}
     get:
       summary: List tasks, by id with a cursor, or those changed after updated_since.
+      description: Unknown query parameters are refused (422), so that a misspelt filter is not ignored.
       parameters:
-        - {name: state, in: query, schema: {type: string}, description: "comma-separated states"}
+        - name: state
+          in: query
+          description: comma-separated states
+          schema:
+            type: string
+            pattern: "^((queued|launched|running|success|failed|cancelled)(,(queued|launched|running|success|failed|cancelled))*)?$"
         - {name: dag_id, in: query, schema: {type: string}}
         - {name: run_id, in: query, schema: {type: string}}
         - {name: external_id, in: query, schema: {type: string}}
-        - {name: ids, in: query, schema: {type: string}, description: "comma-separated task ids"}
+        - name: ids
+          in: query
+          description: comma-separated task ids
+          schema: {type: string, pattern: "^([0-9]{1,18}(,[0-9]{1,18}){0,999})?$"}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
-        - {name: cursor, in: query, schema: {type: string}, description: "next_cursor of the previous page"}
+        - name: cursor
+          in: query
+          description: next_cursor of the previous page
+          schema: {type: string, pattern: "^([0-9]{1,18})?$"}
         - name: updated_since
           in: query
-          schema: {type: string}
+          schema: {type: string, pattern: "^([0-9]{1,18}([.][0-9]{1,18})?)?$"}
           description: |
             0, or the next_cursor of an earlier updated_since answer: only tasks changed after it, in change order.
             The answer's next_cursor is always set; poll on from it.
@@ -95,7 +107,11 @@ paths:
               type: object
               required: [tasks]
               properties:
-                tasks: {type: array, maxItems: 1000, items: {$ref: "#/components/schemas/Submission"}}
+                tasks:
+                  type: array
+                  maxItems: 1000
+                  description: Submissions; each is checked on its own and answered in results (422 with its errors).
+                  items: {}
       responses:
         "200":
           description: one result per task
@@ -226,25 +242,49 @@ components:
         message: {type: string}
     Submission:
       type: object
+      description: |
+        Give command or args; leave out what you do not set (null is refused). The task is also checked against the controller's template: the Pod it would get must
+        be valid (see /api/v1/render), else 422 names the field.
       required: [dag_id, task_id, run_id]
+      oneOf:
+        - {required: [command], not: {required: [args]}}
+        - {required: [args], not: {required: [command]}}
       additionalProperties: false
       properties:
-        dag_id: {type: string, minLength: 1}
-        task_id: {type: string, minLength: 1}
-        run_id: {type: string, minLength: 1}
-        map_index: {type: integer, minimum: -1, default: -1}
-        try_number: {type: integer, minimum: 1, default: 1}
-        command: {type: array, items: {type: string}, description: "replaces the image's entrypoint"}
-        args: {type: array, items: {type: string}, description: "instead of command: the entrypoint stays"}
-        image: {type: string}
-        namespace: {type: string}
-        env: {type: object, additionalProperties: {type: string}}
-        pod_override: {type: object, description: "a partial Pod (camelCase), merged as kubectl patch --type strategic"}
+        dag_id: {$ref: "#/components/schemas/KeyText"}
+        task_id: {$ref: "#/components/schemas/KeyText"}
+        run_id: {$ref: "#/components/schemas/KeyText"}
+        map_index: {type: integer, minimum: -1, maximum: 2147483647, default: -1}
+        try_number: {type: integer, minimum: 1, maximum: 2147483647, default: 1}
+        command: {type: array, minItems: 1, items: {type: string}, description: "replaces the image's entrypoint"}
+        args: {type: array, minItems: 1, items: {type: string}, description: "instead of command: the entrypoint stays"}
+        image: {type: string, minLength: 1}
+        namespace: {type: string, pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"}
+        env:
+          type: object
+          propertyNames: {pattern: "^[ -<>-~]+$"}
+          additionalProperties: {type: string}
+        pod_override:
+          type: object
+          description: A partial Pod (camelCase), merged as kubectl patch --type strategic; checked against the Pod schema.
         pod_template: {type: object, description: "the task's own base Pod instead of the controller's template"}
-        external_id: {type: string, minLength: 1, description: "idempotency key (Airflow's external_executor_id)"}
-        labels: {type: object, additionalProperties: {type: string}}
-        annotations: {type: object, additionalProperties: {type: string}}
+        external_id: {$ref: "#/components/schemas/KeyText"}
+        labels:
+          type: object
+          propertyNames: {$ref: "#/components/schemas/QualifiedName"}
+          additionalProperties: {type: string, pattern: "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"}
+        annotations:
+          type: object
+          propertyNames: {$ref: "#/components/schemas/QualifiedName"}
+          additionalProperties: {type: string}
         sensitive: {type: boolean, description: "command, args and env values are never returned"}
+    QualifiedName:
+      type: string
+      pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+    KeyText:
+      type: string
+      minLength: 1
+      pattern: "^[^\\x00]+$"
     Task:
       type: object
       required: [id, dag_id, task_id, run_id, map_index, try_number, external_id, state, reason, pod_name, namespace,

@@ -42,6 +42,9 @@ struct SubmissionParser {
             let near = Self.fields.sorted().first { $0.replacingOccurrences(of: "_", with: "") == field.lowercased() }
             problem(field, "is not a field of a task" + (near.map { "; did you mean \($0)?" } ?? ""))
         }
+        if value("command") != nil && value("args") != nil {
+            problem("args", "give either command (replaces the image's entrypoint) or args, not both")
+        }
         let key = TaskKey(
             dagID: string("dag_id", required: true) ?? "",
             taskID: string("task_id", required: true) ?? "",
@@ -70,16 +73,24 @@ struct SubmissionParser {
             env: stringMap("env") ?? [:],
             sensitive: bool("sensitive") ?? false
         )
-        return TaskSubmission(key: key, spec: spec, externalID: string("external_id"))
+        let externalID = string("external_id")
+        if externalID == "" { problem("external_id", "must not be empty; leave it out or give an id") }
+        return TaskSubmission(key: key, spec: spec, externalID: externalID)
     }
 
     private mutating func problem(_ field: String, _ message: String) {
         problems.append(FieldProblem(field: prefix + field, message: message))
     }
 
-    /// The field's value; nil (and no problem) when it is absent or null.
-    private func value(_ field: String) -> JSONValue? {
-        guard let value = object[field], !value.isNull else { return nil }
+    /// The field's value; nil when it is absent. A null is a problem: leave the field out instead.
+    private mutating func value(_ field: String) -> JSONValue? {
+        guard let value = object[field] else { return nil }
+        if value.isNull {
+            if !problems.contains(where: { $0.field == prefix + field }) {
+                problem(field, "must not be null; leave the field out for its default")
+            }
+            return nil
+        }
         return value
     }
 
@@ -92,6 +103,7 @@ struct SubmissionParser {
             problem(field, "must be a string, not \(value.kindName)")
             return nil
         }
+        if text.utf8.contains(0) { problem(field, "contains a NUL character; remove it") }
         return text
     }
 

@@ -12,8 +12,8 @@ extension TaskPodServer {
     /// `GET /api/v1/tasks/{id}/log?offset=BYTES&tail_lines=N&follow=true`: the task's log as text; followed, the
     /// answer streams what the log gains until the task ends (read again every ``Configuration/followInterval``).
     func log(_ id: Int64, _ request: Request) async throws -> Response {
-        let parameters = request.uri.queryParameters
-        var problems: [FieldProblem] = []
+        let parameters = Self.nonEmpty(request.uri.queryParameters)
+        var problems = Self.unknownParameters(request, known: ["offset", "tail_lines", "follow"])
         func number(_ name: String) -> Int? {
             guard let text = parameters[Substring(name)] else { return nil }
             guard let value = Int(text), value >= 0 else {

@@ -13,6 +13,12 @@ extension TaskPodServer {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(MethodNotAllowedMiddleware([
+            ("/healthz", [.get]), ("/readyz", [.get]), ("/metrics", [.get]),
+            ("/openapi.yaml", [.get]), ("/api/v1/tasks", [.get, .post]), ("/api/v1/tasks/batch", [.post]),
+            ("/api/v1/tasks/{id}", [.get]), ("/api/v1/tasks/{id}/log", [.get]),
+            ("/api/v1/tasks/{id}/cancel", [.post]), ("/api/v1/render", [.post]),
+        ]))
         router.middlewares.add(BearerAuthMiddleware(tokens: tokens))
         router.get("/healthz") { _, _ in
             guard let probes = self.probes else { return APIResponse.text(.ok, "ok\n") }
@@ -147,10 +153,11 @@ extension TaskPodServer {
     }
 
     func list(_ request: Request) async throws -> Response {
-        let parameters = request.uri.queryParameters
+        let parameters = Self.nonEmpty(request.uri.queryParameters)
         var query = TaskQuery(limit: Self.defaultLimit)
-        var problems: [FieldProblem] = []
-        for name in parameters.getAll("state").flatMap({ $0.split(separator: ",") }) {
+        var problems = Self.unknownParameters(
+            request, known: ["state", "dag_id", "run_id", "external_id", "ids", "limit", "cursor", "updated_since"])
+        for name in (parameters["state"] ?? "").split(separator: ",") {
             if let state = TaskState(rawValue: String(name)) {
                 query.states.insert(state)
             } else {
@@ -204,6 +211,20 @@ extension TaskPodServer {
             next = tasks.count == query.limit ? tasks.last.map { .string(String($0.id)) } ?? .null : .null
         }
         return APIResponse.json(.ok, ["tasks": .array(tasks.map(TaskJSON.task)), "next_cursor": next])
+    }
+
+    /// A problem for each query parameter the endpoint does not know: a misspelt filter is not silently ignored.
+    static func unknownParameters(_ request: Request, known: Set<Substring>) -> [FieldProblem] {
+        request.uri.queryParameters.map(\.key).filter { !known.contains($0) }.map { name in
+            FieldProblem(field: String(name), message: "is not a parameter here; use \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// The query's parameters, the last of each name, without the empty ones: `cursor=` is no cursor.
+    static func nonEmpty(_ parameters: some Sequence<(key: Substring, value: Substring)>) -> [Substring: Substring] {
+        var kept: [Substring: Substring] = [:]
+        for (name, value) in parameters where !value.isEmpty { kept[name] = value }
+        return kept
     }
 
     func show(_ id: Int64) async throws -> Response {

@@ -14,6 +14,7 @@ import Testing
 struct APIClient: Sendable {
     var base: String
     var token: String?
+    var tls = TLSOptions()
 
     struct Answer {
         var status: Int
@@ -31,7 +32,8 @@ struct APIClient: Sendable {
         var headers: [(name: String, value: String)] = []
         if let token = token ?? self.token { headers.append(("Authorization", "Bearer \(token)")) }
         if body != nil { headers.append(("Content-Type", "application/json")) }
-        let request = HTTPRequest(method: method, url: base + path, headers: headers, body: body.map { Array($0.jsonString.utf8) })
+        let request = HTTPRequest(method: method, url: base + path, headers: headers, body: body.map { Array($0.jsonString.utf8) },
+                                  tls: tls)
         let response = try await CurlEngine.shared.perform(request)
         let answer = Answer(status: response.status, text: response.bodyText, head: response.head)
         for problem in OpenAPIConformance.problems(method: method.rawValue, path: path, status: answer.status,
@@ -61,7 +63,7 @@ struct ServerFixture: Sendable {
 
     /// Runs `body` against a fresh server; with `tokens` (the default) authentication is on.
     static func with(
-        tokens: [String]? = [token], builder: PodBuilder = PodBuilder(defaultNamespace: "jobs", defaultImage: "python:3.12",
+        tokens: [String]? = [token], tls: (certificate: String, key: String)? = nil, builder: PodBuilder = PodBuilder(defaultNamespace: "jobs", defaultImage: "python:3.12",
                                                                         controllerID: "api-test"),
         _ body: (ServerFixture) async throws -> Void
     ) async throws {
@@ -76,7 +78,8 @@ struct ServerFixture: Sendable {
         }
         let arrivals = Counter()
         let server = try TaskPodServer(
-            configuration: .init(host: "127.0.0.1", port: 0, tokenFile: tokenFile, followInterval: .milliseconds(50)),
+            configuration: .init(host: "127.0.0.1", port: 0, tokenFile: tokenFile, tlsCertificate: tls?.certificate,
+                                 tlsKey: tls?.key, followInterval: .milliseconds(50)),
             store: store, builder: builder, logger: logs.logger, tasksArrived: { arrivals.increment() }
         )
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], logger: logs.logger)
@@ -84,7 +87,9 @@ struct ServerFixture: Sendable {
             tasks.addTask { try await group.run() }
             guard let port = await server.waitUntilListening() else { throw CancellationError() }
             let fixture = ServerFixture(
-                client: APIClient(base: "http://127.0.0.1:\(port)", token: tokens?.first), store: store, server: server,
+                client: APIClient(base: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", token: tokens?.first,
+                                  tls: TLSOptions(caFile: tls?.certificate)),
+                store: store, server: server,
                 directory: directory, logs: logs, arrivals: arrivals
             )
             do {
@@ -104,6 +109,7 @@ struct ServerFixture: Sendable {
 func submission(_ task: String, externalID: String? = nil, extra: JSONObject = [:]) -> JSONValue {
     var object: JSONObject = ["dag_id": "etl", "task_id": .string(task), "run_id": "r1", "command": ["echo", "hi"]]
     if let externalID { object["external_id"] = .string(externalID) }
-    for (key, value) in extra { object[key] = value }
+    // A null in `extra` removes the field.
+    for (key, value) in extra { object[key] = value.isNull ? JSONValue?.none : value }
     return .object(object)
 }
