@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: all deps build demo test clean bench chaos soak release check-binary check-deploy image
+.PHONY: all deps build demo test clean bench bench-submit chaos soak release check-binary check-deploy image
 
 all: build
 
@@ -63,6 +63,13 @@ chaos: deps
 	$(SWIFT) build -c release --product kubesim
 	$(SWIFT) build -c release --product ChaosRunner
 	./scripts/run-tests.sh ./.build/release/ChaosRunner --taskpod ./.build/release/taskpod $(CHAOS_FLAGS)
+
+# Task submissions per second through POST /api/v1/tasks/batch into SQLite and PostgreSQL (release build; a
+# throwaway PostgreSQL is started and stopped). SUBMIT_FLAGS passes options, e.g. SUBMIT_FLAGS="--tasks 50000".
+SUBMIT_FLAGS ?=
+bench-submit: deps
+	$(SWIFT) build -c release --product SubmitBench
+	./scripts/run-tests.sh ./.build/release/SubmitBench $(SUBMIT_FLAGS)
 
 # The soak benchmark (release build): 50,000 instant tasks through one controller against KubeSim in another
 # process; the controller's RSS after 5,000 and 50,000 tasks (growth under 10%, peak under 64 MiB) and CPU seconds

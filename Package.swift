@@ -169,6 +169,13 @@ var package = Package(
             path: "Benchmarks/ClientBenchmarks"
         ),
         .executableTarget(
+            name: "SubmitBench",
+            dependencies: ["TaskPodServer", "TaskPod", "TaskStore", "KubeClient", "JSON", "TestSupport",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Benchmarks/SubmitBench"
+        ),
+        .executableTarget(
             name: "ChaosRunner",
             dependencies: ["ChaosHarness", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/Chaos"

@@ -6,6 +6,8 @@ import KubeClient
 import Logging
 import ServiceLifecycle
 import TaskPod
+import TaskPodMetrics
+import TaskPodServer
 import TaskStore
 
 struct DemoCommand: AsyncParsableCommand {
@@ -13,7 +15,8 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run real tasks end to end on the built-in simulator: KubeSim in exec mode, the controller, a SQLite store.",
         discussion: """
-            It starts the kubesim executable found beside taskpod (or named by $KUBESIM_BINARY), then submits a dozen tasks (CPU and memory overrides, one that exits 3, one that prints 300 lines, \
+            It starts the kubesim executable found beside taskpod (or named by $KUBESIM_BINARY), serves the HTTP API on \
+            a free loopback port (printed), then submits a dozen tasks (CPU and memory overrides, one that exits 3, one that prints 300 lines, \
             one that sleeps), shows their progress, then prints every task's state, reason and duration and \
             one task's log. It exits 0 when every task ended as expected.
             """
@@ -44,6 +47,8 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         print("taskpod demo: store, kubeconfig and audit log in \(folder)")
 
+        let metrics = TaskPodMetrics()
+        metrics.bootstrap()
         let store = try await TaskStore.open(folder + "/taskpod.sqlite", logger: logger)
         let kubeconfigPath = folder + "/kubeconfig"
         // The simulator is its own executable, built beside this one; the production binary holds none of it.
@@ -65,8 +70,20 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.pollInterval = .milliseconds(200)
             configuration.resyncInterval = .seconds(2)
             let controller = try Controller(configuration: configuration, store: store, client: client, logger: logger)
-            let controllerGroup = ServiceGroup(configuration: .init(services: [.init(service: controller)], logger: logger))
+            // The HTTP API on a free loopback port (no token needed on loopback), with /metrics, /healthz, /readyz.
+            let health = ControllerHealth(controller: controller, store: store, elector: nil)
+            let probes = TaskPodServer.Probes(
+                liveness: { health.liveness() }, readiness: { await health.readiness() }, metrics: { metrics.exposition() },
+                metricsContentType: TaskPodMetrics.contentType)
+            let server = try TaskPodServer(
+                configuration: .init(host: "127.0.0.1", port: 0), store: store, builder: controller.builder, logger: logger,
+                tasksArrived: controller.tasksArrived, probes: probes)
+            let controllerGroup = ServiceGroup(configuration: .init(
+                services: [.init(service: controller), .init(service: server)], logger: logger))
             group.addTask { try await controllerGroup.run() }
+            if let port = await server.waitUntilListening() {
+                print("HTTP API at http://127.0.0.1:\(port): curl http://127.0.0.1:\(port)/api/v1/tasks, /metrics, /readyz")
+            }
 
             let tasks = DemoCommand.tasks()
             var ids: [Int64: DemoTask] = [:]

@@ -68,5 +68,6 @@ struct CommandLineTests {
         #expect(result.succeeded, "\(result.output)")
         #expect(result.output.contains("every task ended as expected"), "\(result.output)")
         #expect(result.output.contains("KubeSim (exec mode) at http://127.0.0.1:"), "\(result.output)")
+        #expect(result.output.contains("HTTP API at http://127.0.0.1:"), "\(result.output)")
     }
 }
