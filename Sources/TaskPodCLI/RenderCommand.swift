@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSON
+import KubeClient
 import PodSchema
 import TaskPod
 import TaskStore
@@ -35,6 +36,7 @@ struct RenderCommand: AsyncParsableCommand {
     var controllerID: String = "taskpod"
 
     @OptionGroup var task: TaskOptions
+    @OptionGroup var server: ServerOptions
 
     @Option(name: .shortAndLong, help: "Output: json or yaml.")
     var output: OutputFormat = .yaml
@@ -51,6 +53,22 @@ struct RenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pod: JSONValue
+        if let client = try server.client() {
+            // The running controller's template and defaults; a sensitive task's values come back redacted.
+            let answer = try await client.call(.post, "/api/v1/render", TaskPodAPIClient.submission(key: task.key, spec: try task.spec()))
+            guard let rendered = answer.json?["pod"] else { throw ValidationError("the taskpod API answered without a Pod") }
+            pod = rendered
+        } else {
+            pod = try renderLocally()
+        }
+        switch output {
+        case .json: print(pod.prettyJSONString)
+        case .yaml, .text: print(YAML.serialize(pod), terminator: "")
+        }
+    }
+
+    private func renderLocally() throws -> JSONValue {
+        let pod: JSONValue
         do {
             let base = try template.map(PodBuilder.loadTemplate(path:)) ?? PodBuilder.defaultTemplate
             let spec = try task.spec()
@@ -60,9 +78,6 @@ struct RenderCommand: AsyncParsableCommand {
         } catch let error as PodBuildError {
             throw InvalidPod(problems: error.all)
         }
-        switch output {
-        case .json: print(pod.prettyJSONString)
-        case .yaml, .text: print(YAML.serialize(pod), terminator: "")
-        }
+        return pod
     }
 }

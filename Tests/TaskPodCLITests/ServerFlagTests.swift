@@ -45,6 +45,10 @@ struct ServerFlagTests {
         #expect(!again.succeeded && again.output.contains("--try 2"), "\(again.output)")
         let bad = try await taskpod(["submit"] + server + ["--dag", "d", "--task", "u", "--run", "r"])
         #expect(!bad.succeeded && bad.output.contains("command"), "\(bad.output)")
+        let rendered = try await taskpod(["render"] + server + ["--dag", "d", "--task", "v", "--run", "r", "-o", "json", "--",
+                                                                 "echo", "hi"])
+        // The controller's --image fills in the image: rendered by the running controller, not by the CLI's defaults.
+        #expect(rendered.succeeded && rendered.output.contains("\"image\": \"busybox\""), "\(rendered.output)")
         let cancelled = try await taskpod(["cancel"] + server + ["1"])
         #expect(cancelled.succeeded && cancelled.output.contains("success"), "\(cancelled.output)")
         let anonymous = try await taskpod(["tasks", "list", "--server", "http://127.0.0.1:\(port)"])
