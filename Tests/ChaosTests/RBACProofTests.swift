@@ -1,5 +1,6 @@
 import ChaosHarness
 import Foundation
+import TestSupport
 import Testing
 
 /// The proof that the deployment's Role is exact: the real controller, in-cluster against `kubesim --tls --rbac`,
@@ -59,6 +60,26 @@ struct RBACProofTests {
         return try RBACPolicyFile(yaml: ownRole, source: "the test's own Role")
     }
 
+    /// The RBAC documents of the multi-namespace overlay as `kubectl kustomize` renders it (the ClusterRole and
+    /// ClusterRoleBinding for Pods, logs and Events, and the namespaced Role left with the Lease verbs); the test's own
+    /// ClusterRole while the repository has no such overlay.
+    static func multiNamespacePolicy(filePath: String = #filePath) async throws -> RBACPolicyFile {
+        let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let overlay = root + "/manifests/overlays/multi-namespace"
+        guard FileManager.default.fileExists(atPath: overlay + "/kustomization.yaml") else {
+            say("manifests/overlays/multi-namespace does not exist: proving the test's own ClusterRole")
+            return try RBACPolicyFile(yaml: clusterRole, source: "the test's ClusterRole")
+        }
+        let directory = try TemporaryDirectory(prefix: "rbac-overlay")
+        defer { directory.remove() }
+        let rendered = try await ExternalTools.run(try ExternalTools.tool("kubectl"), ["kustomize", overlay], in: directory.path)
+        guard rendered.succeeded else { throw HarnessError("kubectl kustomize \(overlay) failed: \(rendered.output)") }
+        let policy = try RBACPolicyFile(yaml: rendered.output, source: "manifests/overlays/multi-namespace (rendered)")
+        say("proving the multi-namespace overlay's RBAC from \(policy.source)")
+        return policy
+    }
+
     static func say(_ line: String) {
         FileHandle.standardError.write(Data("[rbac] \(line)\n".utf8))
     }
@@ -111,7 +132,7 @@ struct RBACProofTests {
     }
 
     @Test func multiNamespaceModeNeedsAClusterRole() async throws {
-        let cluster = try RBACPolicyFile(yaml: Self.clusterRole, source: "the test's ClusterRole")
+        let cluster = try await Self.multiNamespacePolicy()
         let passing = try await RBACScenario(.life, policy: cluster, allNamespaces: true).run()
         Self.say("--all-namespaces: \(passing)")
         #expect(passing.passed, "\(passing)")
