@@ -84,9 +84,7 @@ struct ControllerCommand: AsyncParsableCommand {
         // The API server last: it stops first, before the controller and the store it uses.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: taskStore), .init(service: service)]
         let health = ControllerHealth(controller: controller, store: taskStore, elector: elector)
-        let probes = TaskPodServer.Probes(
-            liveness: { health.liveness() }, readiness: { await health.readiness() }, metrics: { metrics.exposition() },
-            metricsContentType: TaskPodMetrics.contentType)
+        let probes = TaskPodServer.Probes(health: health, metrics: metrics)
         if let server = try APIServerOptions.server(
             settings: settings, store: taskStore, controller: controller, probes: probes, logger: logger
         ) {

@@ -72,9 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
             let controller = try Controller(configuration: configuration, store: store, client: client, logger: logger)
             // The HTTP API on a free loopback port (no token needed on loopback), with /metrics, /healthz, /readyz.
             let health = ControllerHealth(controller: controller, store: store, elector: nil)
-            let probes = TaskPodServer.Probes(
-                liveness: { health.liveness() }, readiness: { await health.readiness() }, metrics: { metrics.exposition() },
-                metricsContentType: TaskPodMetrics.contentType)
+            let probes = TaskPodServer.Probes(health: health, metrics: metrics)
             let server = try TaskPodServer(
                 configuration: .init(host: "127.0.0.1", port: 0), store: store, builder: controller.builder, logger: logger,
                 tasksArrived: controller.tasksArrived, probes: probes)
