@@ -2,7 +2,8 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: all deps build demo test clean bench bench-submit chaos soak release check-binary check-deploy image
+.PHONY: all deps build demo test clean bench bench-submit chaos soak release check-binary check-deploy image \
+	airflow-test airflow-venv bench-airflow
 
 all: build
 
@@ -44,6 +45,23 @@ test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	TASKPOD_BINARY="$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/taskpod" ./scripts/check-deploy.sh
 	./scripts/run-tests.sh $(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(MAKE) --no-print-directory airflow-test
+
+# Airflow 3.3.2 runs its tasks on taskpod (integrations/airflow): the executor's tests against a real controller and
+# KubeSim, then the end-to-end run with Airflow's api-server, dag-processor and scheduler (see its run.py).
+AIRFLOW_VENV ?= $(or $(TASKPOD_AIRFLOW_VENV),.venv-airflow)
+airflow-venv:
+	TASKPOD_AIRFLOW_VENV="$(AIRFLOW_VENV)" ./scripts/airflow-venv.sh
+
+airflow-test: deps airflow-venv
+	$(SWIFT) build --product taskpod $(BUILD_FLAGS)
+	$(SWIFT) build --product kubesim $(BUILD_FLAGS)
+	TASKPOD_BINARY="$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/taskpod" \
+	KUBESIM_BINARY="$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/kubesim" \
+		"$(AIRFLOW_VENV)/bin/python" -m unittest discover -s integrations/airflow/tests -v
+	"$(AIRFLOW_VENV)/bin/python" integrations/airflow/e2e/run.py \
+		--taskpod "$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/taskpod" \
+		--kubesim "$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/kubesim"
 
 clean:
 	rm -rf .build

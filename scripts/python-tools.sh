@@ -23,15 +23,7 @@ ready() {
 }
 ready && exit 0
 
-if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing: python3-venv"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-  else
-    echo "the tests need Python's venv module: sudo apt-get install -y python3-venv" >&2
-    exit 1
-  fi
-fi
+./scripts/python-venv-module.sh
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "creating $venv"
