@@ -163,13 +163,21 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_taskpod(self):
-        kubeconfig = self.folder / "kubeconfig"
+    @property
+    def kubeconfig(self) -> Path:
+        return self.folder / "kubeconfig"
+
+    def start_kubesim(self) -> Process:
         sim = self.start("kubesim", [
             self.kubesim_binary, "--mode", self.kubesim_mode, "--port", "0", "--host", "127.0.0.1",
-            "--write-kubeconfig", str(kubeconfig), "--audit-log", str(self.folder / "kubesim-audit.jsonl"),
+            "--write-kubeconfig", str(self.kubeconfig), "--audit-log", str(self.folder / "kubesim-audit.jsonl"),
         ], env=self.pod_env())
         wait_for("KubeSim listening", lambda: "KubeSim listening" in sim.tail(), 60, processes=[sim])
+        return sim
+
+    def start_taskpod(self):
+        sim = self.start_kubesim()
+        kubeconfig = self.kubeconfig
         controller = self.start("taskpod", [
             self.taskpod_binary, "controller", "--db", str(self.folder / "taskpod.sqlite"),
             "--kubeconfig", str(kubeconfig), "--namespace", "default",
@@ -183,8 +191,9 @@ class Stack:
         return [str(Path(sys.executable).parent / "airflow"), *args]
 
     def start_airflow(self):
-        subprocess.run(self.airflow("db", "migrate"), env=self.env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
+        migrate = subprocess.run(self.airflow("db", "migrate"), env=self.env, capture_output=True, text=True)
+        if migrate.returncode != 0:
+            raise RuntimeError(f"airflow db migrate failed ({migrate.returncode}):\n{migrate.stderr[-3000:]}")
         api = self.start("api-server", self.airflow("api-server", "--host", "127.0.0.1", "--port", str(self.api_port),
                                                     "--workers", "1"))
         self.start("dag-processor", self.airflow("dag-processor"))

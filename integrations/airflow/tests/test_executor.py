@@ -223,6 +223,27 @@ class ExecutorTests(unittest.TestCase):
         self.assertEqual((gauges["executor.queued_tasks"], gauges["executor.running_tasks"]), (0, 1))
         self.assertEqual(gauges["executor.open_slots"], executor.parallelism - 1)
 
+    def test_the_token_from_a_secrets_backend(self):
+        import json
+
+        from taskpod_airflow.settings import TaskPodSettings
+
+        token = STACK.token_file.read_text().strip()
+        with mock.patch.dict(os.environ, {
+            "AIRFLOW__SECRETS__BACKEND": "secrets_for_tests.DictSecrets",
+            "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"configs": {"taskpod_api_token": token}}),
+        }):
+            executor = make_executor()
+            executor._settings = TaskPodSettings(api_url=STACK.taskpod_url, token_secret="taskpod_api_token")
+            w = workload("from-secrets")
+            submit(executor, w)
+            self.assertIn(w.ti.key, executor._ids)
+            executor._settings = TaskPodSettings(api_url=STACK.taskpod_url, token_secret="no_such_key")
+            executor._client = None
+            w2 = workload("no-secret")
+            submit(executor, w2)
+            self.assertIn(w2.ti.key, executor.queued_tasks)  # not lost: it waits for a usable token
+
     def test_a_wrong_token_is_named_but_not_shown(self):
         from taskpod_airflow.client import TaskPodAPIError, TaskPodClient
 

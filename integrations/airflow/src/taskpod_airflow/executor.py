@@ -108,7 +108,7 @@ class TaskPodExecutor(BaseExecutor):
                 self._warn(f"{error}; {len(pending) - start} task(s) stay queued for the next heartbeat")
                 return
             except TaskPodError as error:
-                self.log.error("taskpod refused a batch of %d task(s), they stay queued: %s", len(chunk), error)
+                self.log.error("cannot submit %d task(s) to taskpod, they stay queued: %s", len(pending) - start, error)
                 return
             for (key, _), result in zip(chunk, results):
                 self._take(key)
