@@ -63,6 +63,16 @@ airflow-test: deps airflow-venv
 		--taskpod "$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/taskpod" \
 		--kubesim "$$($(SWIFT) build --show-bin-path $(BUILD_FLAGS))/kubesim"
 
+# Airflow 3.3.2's scheduler queuing one DAG run of BENCH_AIRFLOW_TASKS tasks through taskpod and through the
+# KubernetesExecutor, against the same KubeSim (release builds; PostgreSQL metadata DB). See BENCHMARKS.md.
+BENCH_AIRFLOW_TASKS ?= 1000
+BENCH_AIRFLOW_FLAGS ?=
+bench-airflow: deps airflow-venv
+	$(SWIFT) build -c release --scratch-path .build-release --product taskpod $(BUILD_FLAGS)
+	$(SWIFT) build -c release --scratch-path .build-release --product kubesim $(BUILD_FLAGS)
+	"$(AIRFLOW_VENV)/bin/python" Benchmarks/Airflow/bench.py --taskpod .build-release/release/taskpod \
+		--kubesim .build-release/release/kubesim --tasks $(BENCH_AIRFLOW_TASKS) $(BENCH_AIRFLOW_FLAGS)
+
 clean:
 	rm -rf .build
 
