@@ -51,6 +51,7 @@ def configure(stack: Stack, executor: str, tasks: int, batch: int):
     env = stack.env
     env.update({
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_database(f"airflow_bench_{executor}"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "",
         "AIRFLOW__CORE__DAGS_FOLDER": str(HERE / "dags"),
         "AIRFLOW__CORE__PARALLELISM": str(tasks),
         "AIRFLOW__CORE__MAX_MAP_LENGTH": str(max(tasks, 1024)),

@@ -38,7 +38,8 @@ def annotations(**values: str) -> dict:
     return {"metadata": {"annotations": {f"kubesim.taskpod.io/{k.replace('_', '-')}": v for k, v in values.items()}}}
 
 
-def workload(task_id: str, *, pod_override=None, try_number: int = 1, map_index: int = -1, external_id=None):
+def workload(task_id: str, *, pod_override=None, try_number: int = 1, map_index: int = -1, external_id=None,
+             executor_config=None):
     from airflow.executors.workloads import BundleInfo, ExecuteTask
     from airflow.executors.workloads.task import TaskInstanceDTO
 
@@ -46,7 +47,7 @@ def workload(task_id: str, *, pod_override=None, try_number: int = 1, map_index:
         id=uuid.uuid4(), task_id=task_id, dag_id="unit", run_id=f"run-{uuid.uuid4().hex[:8]}",
         try_number=try_number, map_index=map_index, dag_version_id=uuid.uuid4(), pool_slots=1,
         priority_weight=1, queue="default", external_executor_id=external_id or str(uuid.uuid4()),
-        executor_config={"pod_override": pod_override} if pod_override else None)
+        executor_config=executor_config or ({"pod_override": pod_override} if pod_override else None))
     return ExecuteTask(token="secret-jwt-" + uuid.uuid4().hex, ti=ti, dag_rel_path="unit.py",
                        bundle_info=BundleInfo(name="dags-folder"), log_path="unit.log")
 
@@ -141,6 +142,28 @@ class ExecutorTests(unittest.TestCase):
         self.assertNotIn(bad.ti.key, executor.running)
         self.assertIn(good.ti.key, executor.running)  # the rest of the batch went on
         self.assertEqual([log.event for log in executor._task_event_logs], ["taskpod refused"])
+
+    def test_a_pod_template_file_is_read_here_and_sent(self):
+        from airflow.utils.state import TaskInstanceState
+
+        template = STACK.folder / "template.yaml"
+        template.write_text(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {team: data}\n"
+            "  annotations: {kubesim.taskpod.io/log: from the task's own template}\n"
+            "spec:\n  containers:\n  - name: base\n    image: example.org/etl:7\n")
+        executor = make_executor()
+        w = workload("templated", executor_config={"pod_template_file": str(template)})
+        submit(executor, w)
+        state, _ = wait_event(executor, w.ti.key)
+        self.assertEqual(state, TaskInstanceState.SUCCESS)
+        (task,) = STACK.taskpod_tasks(external_id=w.ti.external_executor_id)
+        self.assertEqual(task["pod_template"]["spec"]["containers"][0]["image"], "example.org/etl:7")
+        self.assertIn("from the task's own template", "".join(executor.get_task_log(FakeTI(w), 1)[1]))
+        missing = workload("no-template", executor_config={"pod_template_file": str(STACK.folder / "nope.yaml")})
+        submit(executor, missing)
+        state, info = executor.event_buffer[missing.ti.key]
+        self.assertEqual(state, TaskInstanceState.FAILED)
+        self.assertIn("nope.yaml: No such file or directory", info)
 
     def test_a_bad_executor_config_fails_only_that_task(self):
         from airflow.utils.state import TaskInstanceState
