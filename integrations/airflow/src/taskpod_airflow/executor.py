@@ -162,7 +162,10 @@ class TaskPodExecutor(BaseExecutor):
     def sync(self) -> None:
         if self._unresolved:
             self._resolve_adoptions()
-        if self._cursor is None or not self._keys:
+        if not self._keys:
+            # Nothing to wait for: forget the cursor, so that an idle executor does not page through other
+            # clients' changes when it next submits (the next task tracked sets it again).
+            self._cursor = None
             return
         try:
             for _ in range(MAX_CHANGE_PAGES):
