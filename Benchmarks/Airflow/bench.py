@@ -73,6 +73,28 @@ def configure(stack: Stack, executor: str, tasks: int, batch: int):
         })
 
 
+def taskpod_stages(stack: Stack, rows) -> dict:
+    """Median seconds of each step from Airflow's queued_dttm to the TI's start_date: the executor's submission
+    (taskpod's queued_at), the Pod create (launched_at), the container running (running_at), the worker's call."""
+    from datetime import datetime
+
+    def seconds(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else None
+
+    tasks = {t["external_id"]: t for t in stack.taskpod_tasks(dag_id="tp_bench")}
+    steps = {"submitted": [], "pod_created": [], "container_running": [], "worker_started": []}
+    for queued, start, _, _, external_id in rows:
+        task = tasks.get(external_id)
+        if not (task and queued and start):
+            continue
+        times = [queued, seconds(task["queued_at"]), seconds(task["launched_at"]), seconds(task["running_at"]), start]
+        if None in times:
+            continue
+        for name, (a, b) in zip(steps, zip(times, times[1:])):
+            steps[name].append(b - a)
+    return {name: round(statistics.median(values), 2) for name, values in steps.items() if values}
+
+
 def run_once(executor: str, options) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"taskpod-bench-airflow-{executor}-"))
     controller_args = ["--parallelism", str(options.parallelism), "--qps", str(options.qps),
@@ -103,9 +125,9 @@ def run_once(executor: str, options) -> dict:
         url = make_url(stack.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
         with psycopg2.connect(host=url.host, port=url.port, user=url.username, password=url.password,
                               dbname=url.database) as db, db.cursor() as cursor:
-            cursor.execute("select queued_dttm, start_date, end_date, state from task_instance "
+            cursor.execute("select queued_dttm, start_date, end_date, state, external_executor_id from task_instance "
                            "where dag_id = 'tp_bench'")
-            rows = [(r[0] and r[0].timestamp(), r[1] and r[1].timestamp(), r[2], r[3]) for r in cursor.fetchall()]
+            rows = [(r[0] and r[0].timestamp(), r[1] and r[1].timestamp(), r[2], r[3], r[4]) for r in cursor.fetchall()]
         queued = [r[0] for r in rows if r[0]]
         starts = [r[1] for r in rows if r[1]]
         latencies = sorted(r[1] - r[0] for r in rows if r[0] and r[1])
@@ -118,6 +140,8 @@ def run_once(executor: str, options) -> dict:
             "latency_p50_s": round(statistics.median(latencies), 2),
             "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
         }
+        if executor == "taskpod":
+            result["stages_p50_s"] = taskpod_stages(stack, rows)
         return result
     finally:
         stack.stop()
