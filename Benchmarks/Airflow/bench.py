@@ -52,6 +52,9 @@ def configure(stack: Stack, executor: str, tasks: int, batch: int):
     env.update({
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_database(f"airflow_bench_{executor}"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "",
+        # A thousand workers call the Execution API at once: more than the default 5 + 10 connections.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "20",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "20",
         "AIRFLOW__CORE__DAGS_FOLDER": str(HERE / "dags"),
         "AIRFLOW__CORE__PARALLELISM": str(tasks),
         "AIRFLOW__CORE__MAX_MAP_LENGTH": str(max(tasks, 1024)),
@@ -145,7 +148,10 @@ def run_once(executor: str, options) -> dict:
         return result
     finally:
         stack.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if options.keep:
+            print(f"kept {folder}", flush=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> int:
@@ -161,6 +167,7 @@ def main() -> int:
                         help="[kubernetes_executor] worker_pods_creation_batch_size (default 1 in Airflow)")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep each run's folder (logs, KubeSim audit)")
     options = parser.parse_args()
     results = []
     for round_number in range(options.rounds):

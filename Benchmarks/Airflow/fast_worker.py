@@ -10,15 +10,27 @@ import json
 import os
 import socket
 import sys
+import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
 
 def call(url: str, token: str, body: dict):
-    request = urllib.request.Request(url, method="PATCH", data=json.dumps(body).encode(), headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return response.headers.get("Refreshed-API-Token") or token
+    """PATCH with retries on 5xx and connection errors, as the Task SDK's client retries."""
+    for attempt in range(6):
+        request = urllib.request.Request(url, method="PATCH", data=json.dumps(body).encode(), headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.headers.get("Refreshed-API-Token") or token
+        except urllib.error.HTTPError as error:
+            if error.code < 500 or attempt == 5:
+                raise
+        except OSError:
+            if attempt == 5:
+                raise
+        time.sleep(0.5 * 2 ** attempt)
 
 
 def main() -> int:
