@@ -230,6 +230,7 @@ public final class Controller: Service, Sendable {
                 }
                 try await failStuckQueued()
                 cache.expireDeleted()
+                followed.expire()
                 meters.recordCounts(try await store.counts())
             } catch is CancellationError {
                 return
