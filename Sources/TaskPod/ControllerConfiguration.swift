@@ -7,7 +7,7 @@ public struct ControllerConfiguration: Sendable {
     /// Where Pods go when a task names no namespace.
     public var namespace: String = "default"
     /// How many tasks may have a Pod at once.
-    public var parallelism: Int = 32
+    public var parallelism: Int = 256
     /// The base Pod (YAML); a built-in minimal Pod when nil.
     public var podTemplateFile: String?
     /// The image when the task names none; it wins over the template's.
