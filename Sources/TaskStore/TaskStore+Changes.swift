@@ -23,6 +23,8 @@ extension TaskStore {
     /// is made again after a pause, and the first change told is ``StoreChange/unknown``. On SQLite the store's
     /// connection reads `PRAGMA data_version` every `interval`, which moves when another connection commits: one
     /// cheap statement, no polling of the tasks table; the changes this store object makes itself do not move it.
+    /// Either way the first change told, once the watch is set up, is ``StoreChange/unknown``: changes made before
+    /// it were not watched.
     ///
     /// - Parameters:
     ///   - interval: How often SQLite's change counter is read; unused on PostgreSQL.
@@ -37,6 +39,8 @@ extension TaskStore {
         }
         guard let sqlite = backend as? SQLiteBackend else { return }
         var seen = try await perform("read the change counter of") { try await sqlite.dataVersion() }
+        // What changed before the first read is unknown (as a listener's start on PostgreSQL).
+        onChange(.unknown)
         while true {
             try await Task.sleep(for: interval)
             let now = try await perform("read the change counter of") { try await sqlite.dataVersion() }

@@ -89,8 +89,9 @@ struct ControllerWakeTests {
     func sqliteSubmissions() async throws {
         try await Self.withSlowPollingController(storeURL: "", sim: KubeSimConfiguration(mode: .scripted)) { _, _, other, _ in
             let delays = try await Self.queueToLaunch(other, count: 10, prefix: "sqlite")
-            // A debug build on a shared two-core machine; the poll is a minute away.
-            #expect(delays.last! < .seconds(1), "queue → launch \(delays)")
+            // The poll is a minute away, so every task was woken. The bound is loose on purpose: the suite runs its
+            // tests in parallel on the same two-thread cooperative pool (BENCHMARKS.md measures the latency).
+            #expect(delays.last! < .seconds(10), "queue → launch \(delays)")
         }
     }
 
@@ -98,7 +99,7 @@ struct ControllerWakeTests {
     func sqliteCancel() async throws {
         try await Self.withSlowPollingController(storeURL: "", sim: KubeSimConfiguration(mode: .exec)) { _, _, other, sim in
             let took = try await Self.cancelTime(other) { id in _ = try await other.requestCancel(id: id) }
-            #expect(took < .seconds(2), "cancel took \(took)")
+            #expect(took < .seconds(5), "cancel took \(took)")
             #expect(await eventually { await sim.sim.pods().isEmpty })
         }
     }
@@ -112,7 +113,7 @@ struct ControllerWakeTests {
                 _ = try await store.requestCancel(id: id)
                 controller.cancelRequested(id: id)
             }
-            #expect(took < .seconds(2), "cancel took \(took)")
+            #expect(took < .seconds(5), "cancel took \(took)")
         }
     }
 
@@ -121,11 +122,11 @@ struct ControllerWakeTests {
         try await withTestDatabase { url in
             try await Self.withSlowPollingController(storeURL: url, sim: KubeSimConfiguration(mode: .scripted)) { _, _, other, _ in
                 let delays = try await Self.queueToLaunch(other, count: 10, prefix: "pg")
-                #expect(delays.last! < .seconds(1), "queue → launch \(delays)")
+                #expect(delays.last! < .seconds(10), "queue → launch \(delays)")
             }
             try await Self.withSlowPollingController(storeURL: url, sim: KubeSimConfiguration(mode: .exec)) { _, _, other, _ in
                 let took = try await Self.cancelTime(other) { id in _ = try await other.requestCancel(id: id) }
-                #expect(took < .seconds(2), "cancel took \(took)")
+                #expect(took < .seconds(5), "cancel took \(took)")
             }
         }
     }
