@@ -4,13 +4,58 @@ import Logging
 import Synchronization
 import TaskStore
 
-/// The tasks whose Pod log is being followed.
+/// The tasks whose Pod log is being followed, and those whose follower stored the whole log (so that the reconcile
+/// that ends the task need not read it again).
+///
+/// Where entries leave: a running follower's when it ends; a whole log's mark when the reconcile that records the
+/// final state takes it (``takeWhole(_:waitingUpTo:)``), when a new follower of the task starts, or at the latest
+/// ``wholeTTL`` after it was set (``expire()``, from the resync).
 final class FollowedLogs: Sendable {
-    private let ids = Mutex<Set<Int64>>([])
+    private struct State {
+        var running: Set<Int64> = []
+        var whole: [Int64: ContinuousClock.Instant] = [:]
+    }
+
+    /// How long a whole log's mark waits for its reconcile.
+    static let wholeTTL: Duration = .seconds(600)
+
+    private let state = Mutex(State())
+    /// Rung whenever a follower ends.
+    private let ended = Doorbell()
 
     /// True when `id` was not followed yet (and now is).
-    func start(_ id: Int64) -> Bool { ids.withLock { $0.insert(id).inserted } }
-    func stop(_ id: Int64) { _ = ids.withLock { $0.remove(id) } }
+    func start(_ id: Int64) -> Bool {
+        state.withLock { state in
+            guard state.running.insert(id).inserted else { return false }
+            state.whole[id] = nil
+            return true
+        }
+    }
+
+    /// A follower of `id` ended; `whole` says it stored the whole log of a container that ended.
+    func stop(_ id: Int64, whole: Bool = false) {
+        state.withLock { state in
+            state.running.remove(id)
+            if whole { state.whole[id] = .now }
+        }
+        ended.ring()
+    }
+
+    /// Whether a follower stored `id`'s whole log; takes the mark. A follower still running is waited for, up to
+    /// `limit`: its container ended, so its stream ends within moments.
+    func takeWhole(_ id: Int64, waitingUpTo limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ $0.running.contains(id) }), ContinuousClock.now < deadline, !Task.isCancelled {
+            await ended.wait(upTo: deadline - .now)
+        }
+        return state.withLock { $0.whole.removeValue(forKey: id) != nil }
+    }
+
+    /// Forgets whole-log marks no reconcile took within ``wholeTTL``.
+    func expire() {
+        let cutoff = ContinuousClock.now - Self.wholeTTL
+        state.withLock { state in state.whole = state.whole.filter { $0.value > cutoff } }
+    }
 }
 
 extension Controller {
@@ -43,9 +88,9 @@ extension Controller {
     /// a second. The first write replaces what is stored (the controller's lines and the log so far, so a
     /// restarted follower does not repeat itself); later ones append.
     func follow(_ request: FollowRequest) async {
-        defer { followed.stop(request.taskID) }
-        let metadata: Logger.Metadata = ["task.id": "\(request.taskID)", "pod.name": "\(request.name)"]
         let buffer = LogBuffer()
+        defer { followed.stop(request.taskID, whole: buffer.storedWhole) }
+        let metadata: Logger.Metadata = ["task.id": "\(request.taskID)", "pod.name": "\(request.name)"]
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -54,10 +99,13 @@ extension Controller {
                         limitBytes: self.configuration.maxLogBytes
                     )
                     while let chunk = try await stream.next() { buffer.append(chunk) }
+                    // The stream ended without an error: the container ended (or the server closed the stream; the
+                    // reconcile checks that the container ended). At the byte limit the log may have been cut.
+                    buffer.finish(whole: buffer.receivedBytes < self.configuration.maxLogBytes)
                 } catch {
                     self.logger.debug("log follow ended", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                    buffer.finish(whole: false)
                 }
-                buffer.finish()
             }
             group.addTask {
                 var first = true
@@ -86,12 +134,16 @@ extension Controller {
                             }
                         } catch {
                             self.logger.warning("cannot store a followed log", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                            buffer.storeFailed()
                             written = true
                         }
                         if !written { return }
                         first = false
                     }
-                    if finished { return }
+                    if finished {
+                        buffer.storedToEnd()
+                        return
+                    }
                 }
             }
         }
@@ -146,7 +198,12 @@ struct FollowRequest: Hashable, Sendable {
 final class LogBuffer: Sendable {
     private struct State {
         var bytes: [UInt8] = []
+        var received = 0
         var finished = false
+        /// The stream ended cleanly below the byte limit.
+        var whole = false
+        var storeFailed = false
+        var storedToEnd = false
     }
 
     private let state = Mutex(State())
@@ -156,17 +213,36 @@ final class LogBuffer: Sendable {
     private let end = Doorbell()
 
     func append(_ chunk: [UInt8]) {
-        state.withLock { $0.bytes += chunk }
+        state.withLock { state in
+            state.bytes += chunk
+            state.received += chunk.count
+        }
         data.ring()
     }
 
-    func finish() {
-        state.withLock { $0.finished = true }
+    /// The stream ended; `whole` says it ended cleanly with the whole log.
+    func finish(whole: Bool) {
+        state.withLock { state in
+            state.finished = true
+            state.whole = whole
+        }
         data.close()
         end.close()
     }
 
     var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// The bytes the stream delivered so far.
+    var receivedBytes: Int { state.withLock { $0.received } }
+
+    /// A part of the log could not be stored.
+    func storeFailed() { state.withLock { $0.storeFailed = true } }
+
+    /// The writer stored what was left after the stream ended.
+    func storedToEnd() { state.withLock { $0.storedToEnd = true } }
+
+    /// True when the stream ended cleanly below the byte limit and every part of it was stored.
+    var storedWhole: Bool { state.withLock { $0.whole && $0.storedToEnd && !$0.storeFailed } }
 
     /// The buffered text up to its last newline (or all of it), removed from the buffer.
     func take(wholeLinesOnly: Bool) -> String {

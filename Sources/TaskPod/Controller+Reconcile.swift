@@ -134,6 +134,7 @@ extension Controller {
     func captureLog(of pod: Pod, task: TaskInstance, ending state: TaskState, reason: String?) async throws -> String {
         let events = state == .failed ? await warningEventLines(podName: pod.name, namespace: pod.namespace, uid: pod.metadata.uid) : ""
         let ending = events + Controller.note("Pod \(pod.name) ended \(pod.phase?.rawValue ?? "unknown")\(reason.map { ": \($0)" } ?? ""); task \(state.rawValue)")
+        if let followed = await followedLog(of: pod, task: task) { return followed + ending }
         do {
             let text = try await podLogText(of: pod)
             var log = await lifecycleHeader(task: task)
@@ -155,6 +156,22 @@ extension Controller {
             if !kept.isEmpty, !kept.hasSuffix("\n") { kept += "\n" }
             return kept + Controller.note("the Pod's log could not be read at the end (\(error)); kept what was followed") + ending
         }
+    }
+
+    /// The task log a follower stored while the Pod ran, when it holds the whole of the Pod's log: one log container,
+    /// which has ended, and a follower whose stream ended cleanly below `maxLogBytes` with every part stored. Nil
+    /// otherwise: the log is then read in full. A follower still running is waited for briefly (its stream ends
+    /// with the container).
+    func followedLog(of pod: Pod, task: TaskInstance) async -> String? {
+        guard configuration.followLogs, configuration.maxFollowedLogs > 0 else { return nil }
+        let containers = logContainers(of: pod)
+        guard containers.count == 1, let container = containers.first,
+              pod.status?.containerStatuses?.first(where: { $0.name == container })?.state?.terminated != nil,
+              await followed.takeWhole(task.id, waitingUpTo: .seconds(2)),
+              var log = try? await store.log(id: task.id), !log.isEmpty
+        else { return nil }
+        if !log.hasSuffix("\n") { log += "\n" }
+        return log
     }
 
     /// The Pod's log as the task log shows it, at most `maxLogBytes + 1` bytes: the one container's text, or for

@@ -32,6 +32,9 @@ public final class Controller: Service, Sendable {
     let followRequests = WorkQueue<FollowRequest>()
     /// Closed when a graceful stop begins.
     let stopping = Doorbell()
+    /// Rung when another process changed the store in a way the store cannot name (SQLite): cancel requests are
+    /// looked for.
+    let cancelCheckBell = Doorbell()
     /// Rung when queued tasks may be waiting: the launcher claims at once instead of at its next poll.
     let launcherBell = Doorbell()
     /// Bounds the logs followed at once (`maxFollowedLogs`).
@@ -51,7 +54,12 @@ public final class Controller: Service, Sendable {
     ) throws {
         try configuration.validate()
         self.meters = meters
-        store.observeTransitions { meters.transitioned($0) }
+        let launcherBell = self.launcherBell
+        store.observeTransitions { transition in
+            meters.transitioned(transition)
+            // A task that ended frees a slot: the launcher claims the next queued task at once.
+            if transition.to.isFinal { launcherBell.ring() }
+        }
         self.configuration = configuration
         self.followers = AsyncSemaphore(max(1, configuration.maxFollowedLogs))
         self.store = store
@@ -66,6 +74,10 @@ public final class Controller: Service, Sendable {
 
     /// Says that tasks were just stored (by the HTTP API in this process): the launcher claims at once.
     public func tasksArrived() { launcherBell.ring() }
+
+    /// Says that a cancel of task `id` was just requested (by the HTTP API in this process): the task is reconciled at
+    /// once, which deletes its Pod, instead of at the next resync.
+    public func cancelRequested(id: Int64) { queue.add(id) }
 
     /// The label selector of this controller's live Pods.
     public var podSelector: String {
@@ -149,6 +161,8 @@ public final class Controller: Service, Sendable {
             group.addTask { await self.untilStopping { await self.heartbeatLoop() } }
             group.addTask { await self.untilStopping { await self.adoptionLoop() } }
             group.addTask { await self.untilStopping { await self.followLoop() } }
+            group.addTask { await self.untilStopping { await self.storeChangeLoop() } }
+            group.addTask { await self.untilStopping { await self.cancelCheckLoop() } }
             group.addTask { await self.launchLoop() }
             for index in 0..<max(1, self.configuration.workers) {
                 group.addTask { await self.workLoop(index) }
@@ -216,6 +230,7 @@ public final class Controller: Service, Sendable {
                 }
                 try await failStuckQueued()
                 cache.expireDeleted()
+                followed.expire()
                 meters.recordCounts(try await store.counts())
             } catch is CancellationError {
                 return

@@ -7,7 +7,7 @@ public struct ControllerConfiguration: Sendable {
     /// Where Pods go when a task names no namespace.
     public var namespace: String = "default"
     /// How many tasks may have a Pod at once.
-    public var parallelism: Int = 32
+    public var parallelism: Int = 256
     /// The base Pod (YAML); a built-in minimal Pod when nil.
     public var podTemplateFile: String?
     /// The image when the task names none; it wins over the template's.
@@ -51,8 +51,13 @@ public struct ControllerConfiguration: Sendable {
     public var logContainers: [String] = [PodBuilder.baseContainer]
     /// At most this much of a Pod's log is kept in the task log; a note marks the cut.
     public var maxLogBytes: Int = 4 << 20
-    /// How often the launcher looks for queued tasks and the reconciler re-checks every live task.
-    public var pollInterval: Duration = .milliseconds(500)
+    /// How often the launcher looks for queued tasks when nothing woke it: a safety net. The launcher is woken at once
+    /// by tasks submitted through the API in this process, by other processes' submissions (PostgreSQL
+    /// `LISTEN`/`NOTIFY`; SQLite's change counter, read every ``changeCheckInterval``), and by tasks ending.
+    public var pollInterval: Duration = .seconds(5)
+    /// How often a SQLite store's change counter (`PRAGMA data_version`) is read to learn of tasks that other
+    /// processes queued or cancelled. Unused on PostgreSQL, which notifies.
+    public var changeCheckInterval: Duration = .milliseconds(15)
     public var resyncInterval: Duration = .seconds(10)
     /// Pod creates in flight at once.
     public var createConcurrency: Int = 16
@@ -92,6 +97,10 @@ public struct ControllerConfiguration: Sendable {
         try check(maxFollowedLogs >= 0, "maxFollowedLogs", "must be 0 (follow none) or more, not \(maxFollowedLogs)")
         try check(createConcurrency >= 1, "createConcurrency", "must be at least 1, not \(createConcurrency)")
         try check(workers >= 1, "workers", "must be at least 1, not \(workers)")
+        try check(
+            changeCheckInterval > .zero, "changeCheckInterval",
+            "must be more than 0 s, not \(changeCheckInterval.inSeconds) s (10–20 ms reads SQLite's change counter cheaply)"
+        )
         try check(shutdownGracePeriod >= .zero, "shutdownGracePeriod", "must be 0 or more seconds, not \(shutdownGracePeriod.inSeconds)")
         try check(maxLogBytes >= 1024, "maxLogBytes", "must be at least 1024, not \(maxLogBytes)")
         try check(

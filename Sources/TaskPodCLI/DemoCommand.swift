@@ -75,7 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
             let probes = TaskPodServer.Probes(health: health, metrics: metrics)
             let server = try TaskPodServer(
                 configuration: .init(host: "127.0.0.1", port: 0), store: store, builder: controller.builder, logger: logger,
-                tasksArrived: controller.tasksArrived, probes: probes)
+                tasksArrived: controller.tasksArrived,
+                cancelRequested: controller.cancelRequested(id:), probes: probes)
             let controllerGroup = ServiceGroup(configuration: .init(
                 services: [.init(service: controller), .init(service: server)], logger: logger))
             group.addTask { try await controllerGroup.run() }

@@ -194,7 +194,8 @@ struct APIServerOptions: ParsableArguments {
             )
             return try TaskPodServer(
                 configuration: configuration, store: store, builder: controller.builder, logger: logger,
-                tasksArrived: controller.tasksArrived, probes: probes
+                tasksArrived: controller.tasksArrived,
+                cancelRequested: controller.cancelRequested(id:), probes: probes
             )
         } catch {
             throw ValidationError(error.message)

@@ -236,6 +236,7 @@ extension TaskPodServer {
 
     func cancel(_ id: Int64) async throws -> Response {
         guard let task = try await store.requestCancel(id: id) else { return APIResponse.notFound(id) }
+        if !task.state.isFinal { cancelRequested(id) }
         return APIResponse.json(.ok, ["task": TaskJSON.task(task)])
     }
 

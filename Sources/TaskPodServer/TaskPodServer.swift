@@ -16,7 +16,8 @@ import TaskStore
 /// ```swift
 /// let server = try TaskPodServer(
 ///     configuration: .init(host: "0.0.0.0", port: 8080, tokenFile: "/etc/taskpod/tokens"),
-///     store: store, builder: controller.builder, logger: logger, tasksArrived: controller.tasksArrived)
+///     store: store, builder: controller.builder, logger: logger, tasksArrived: controller.tasksArrived,
+///     cancelRequested: controller.cancelRequested(id:))
 /// try await ServiceGroup(services: [store, controller, server], logger: logger).run()
 /// ```
 public final class TaskPodServer: Service, Sendable {
@@ -84,6 +85,7 @@ public final class TaskPodServer: Service, Sendable {
     let logger: Logger
     let tokens: BearerTokens?
     let tasksArrived: @Sendable () -> Void
+    let cancelRequested: @Sendable (Int64) -> Void
     let probes: Probes?
     private let tls: TLSConfiguration?
     private let boundPort = Mutex<Int?>(nil)
@@ -92,12 +94,15 @@ public final class TaskPodServer: Service, Sendable {
     /// - Parameters:
     ///   - builder: The controller's Pod builder: submissions are checked against its template and defaults.
     ///   - tasksArrived: Called after tasks were stored, so that an in-process controller claims them at once.
+    ///   - cancelRequested: Called with a task's id after its cancel was requested, so that an in-process controller
+    ///     stops its Pod at once.
     ///   - probes: What `/healthz`, `/readyz` and `/metrics` answer; without it they say `ok` and count tasks by state.
     /// - Throws: ``ServerError`` for a non-loopback address without a token file (unless `insecure`), a token file
     ///   that cannot be read, or TLS files that cannot be used.
     public init(
         configuration: Configuration, store: TaskStore, builder: PodBuilder, logger: Logger,
-        tasksArrived: @escaping @Sendable () -> Void = {}, probes: Probes? = nil
+        tasksArrived: @escaping @Sendable () -> Void = {}, cancelRequested: @escaping @Sendable (Int64) -> Void = { _ in },
+        probes: Probes? = nil
     ) throws(ServerError) {
         try configuration.checkExposure()
         self.configuration = configuration
@@ -105,6 +110,7 @@ public final class TaskPodServer: Service, Sendable {
         self.builder = builder
         self.logger = logger
         self.tasksArrived = tasksArrived
+        self.cancelRequested = cancelRequested
         self.probes = probes
         self.tokens = try configuration.tokenFile.map { path throws(ServerError) in try BearerTokens(path: path) }
         self.tls = try Self.loadTLS(certificate: configuration.tlsCertificate, key: configuration.tlsKey)

@@ -21,7 +21,7 @@ final class PostgresBackend: SQLBackend {
     let dialect = SQLDialect.postgres
     let url: PostgresURL
     private let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
     private let state: Mutex<State>
 
     private enum State {

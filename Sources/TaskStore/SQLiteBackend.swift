@@ -153,6 +153,15 @@ actor SQLiteBackend: SQLBackend {
         }
     }
 
+    /// SQLite's `PRAGMA data_version` on this connection: it moves when another connection commits a change.
+    func dataVersion() async throws -> Int64 {
+        let rows = try await execute("PRAGMA data_version", [])
+        guard let version = rows.first?.values.values.first, case .integer(let value) = version else {
+            throw SQLError(kind: .other, message: "PRAGMA data_version answered no number")
+        }
+        return value
+    }
+
     func close() async throws {
         guard !isClosed else { return }
         await acquire()

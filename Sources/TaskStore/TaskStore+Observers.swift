@@ -14,14 +14,23 @@ public struct TaskTransition: Sendable, Equatable {
 ///
 /// Where entries leave: there is one slot, replaced by the next ``TaskStore/observeTransitions(_:)``.
 final class TransitionObservers: Sendable {
-    private let observer = Mutex<(@Sendable (TaskTransition) -> Void)?>(nil)
+    /// The closure in a struct: a bare closure in a `Mutex` is reabstracted (wrapped in a thunk) each time the generic
+    /// `withLock` hands it out as `inout` and stores it back, so every notify would add two thunks to the stored
+    /// closure, and calling it would grow with every transition ever recorded.
+    private struct Observer {
+        var body: @Sendable (TaskTransition) -> Void
+    }
+
+    private let observer = Mutex<Observer?>(nil)
 
     func set(_ body: (@Sendable (TaskTransition) -> Void)?) {
-        observer.withLock { $0 = body }
+        let observer = body.map(Observer.init(body:))
+        self.observer.withLock { $0 = observer }
     }
 
     func notify(_ transition: TaskTransition) {
-        observer.withLock { $0 }?(transition)
+        let observer = self.observer.withLock { $0 }
+        observer?.body(transition)
     }
 }
 

@@ -71,6 +71,9 @@ extension TaskStore {
                     if seq == nil { seq = try await Self.nextChangeSeq(db) }
                     results.append(try await Self.insert(submission, seq: seq ?? 0, db))
                 }
+                if results.contains(where: { if case .created = $0 { true } else { false } }) {
+                    try await Self.notifyChange(Self.queuedPayload, db)
+                }
                 return results
             }
         }

@@ -81,6 +81,16 @@ extension TaskStore {
         }
     }
 
+    /// The ids of `controllerID`'s launched and running tasks whose cancel was requested and is not done yet.
+    public func pendingCancels(controllerID: String) async throws -> [Int64] {
+        try await perform("list the cancel requests in") {
+            try await backend.execute(
+                "SELECT id FROM tasks WHERE state IN (?, ?) AND cancel_requested = 1 AND controller_id = ? ORDER BY id",
+                .text(TaskState.launched.rawValue), .text(TaskState.running.rawValue), .text(controllerID)
+            ).map { row throws(SQLError) in try row.int64("id") }
+        }
+    }
+
     /// The number of tasks in each state; every state is present, with zero when no task is in it.
     public func counts() async throws -> [TaskState: Int] {
         let rows = try await perform("count tasks in") {

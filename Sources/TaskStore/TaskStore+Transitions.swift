@@ -94,6 +94,7 @@ extension TaskStore {
                     "UPDATE tasks SET cancel_requested = 1, updated_at = ?, change_seq = ? WHERE id = ? RETURNING \(columns)",
                     .real(now), .integer(seq), .integer(id)
                 )
+                try await Self.notifyChange(Self.cancelPayload(id: id), db)
                 return (try rows.first.map { row throws(SQLError) in try TaskInstance(row: row) }, nil)
             }
         }

@@ -52,6 +52,14 @@ struct ServerFixture: Sendable {
     var directory: TemporaryDirectory
     var logs: LogRecorder
     var arrivals: Counter
+    var cancels: Cancels
+
+    /// The task ids whose cancel the server rang the controller for.
+    final class Cancels: Sendable {
+        private let list = Mutex<[Int64]>([])
+        func append(_ id: Int64) { list.withLock { $0.append(id) } }
+        var ids: [Int64] { list.withLock { $0 } }
+    }
 
     final class Counter: Sendable {
         let value = Atomic<Int>(0)
@@ -77,10 +85,12 @@ struct ServerFixture: Sendable {
             try (tokens.joined(separator: "\n") + "\n").write(toFile: tokenFile!, atomically: true, encoding: .utf8)
         }
         let arrivals = Counter()
+        let cancels = Cancels()
         let server = try TaskPodServer(
             configuration: .init(host: "127.0.0.1", port: 0, tokenFile: tokenFile, tlsCertificate: tls?.certificate,
                                  tlsKey: tls?.key, followInterval: .milliseconds(50)),
-            store: store, builder: builder, logger: logs.logger, tasksArrived: { arrivals.increment() }
+            store: store, builder: builder, logger: logs.logger, tasksArrived: { arrivals.increment() },
+            cancelRequested: { cancels.append($0) }
         )
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], logger: logs.logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -90,7 +100,7 @@ struct ServerFixture: Sendable {
                 client: APIClient(base: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", token: tokens?.first,
                                   tls: TLSOptions(caFile: tls?.certificate)),
                 store: store, server: server,
-                directory: directory, logs: logs, arrivals: arrivals
+                directory: directory, logs: logs, arrivals: arrivals, cancels: cancels
             )
             do {
                 try await body(fixture)

@@ -124,6 +124,11 @@ struct TaskPodServerTests {
             #expect(changed.json?["tasks"]?.arrayValue?.compactMap { $0["state"]?.stringValue } == ["running", "cancelled"])
             let next = try #require(changed.json?["next_cursor"]?.stringValue)
             #expect(try await client.call(.get, "/api/v1/tasks?updated_since=\(next)").json?["tasks"]?.arrayValue?.isEmpty == true)
+
+            // A queued task's cancel is done in the store; a running task's rings the controller, which stops its Pod.
+            #expect(fixture.cancels.ids.isEmpty)
+            _ = try await client.call(.post, "/api/v1/tasks/4/cancel")
+            #expect(fixture.cancels.ids == [4])
         }
     }
 

@@ -169,6 +169,30 @@ struct ControllerRecoveryTests {
         }
     }
 
+    @Test("a followed log that saw its container end is not read again: create, one log read, delete")
+    func followedLogIsReadOnce() async throws {
+        try await E2E.withController(sim: KubeSimConfiguration(mode: .exec)) { store, sim in
+            let task = try await store.submit(key: E2E.key("once"), spec: TaskSpec(
+                command: ["/bin/sh", "-c", "echo first line; sleep 1; echo last line"]))
+            // Followed while it runs (the first line is stored before the Pod ends).
+            #expect(try await eventually(timeout: .seconds(10)) { try await store.log(id: task.id).contains("first line") })
+            let ended = try await E2E.waitForFinal(store, ids: [task.id])
+            #expect(ended[0].state == .success)
+            let log = try await store.log(id: task.id)
+            #expect(log.components(separatedBy: "first line").count == 2, "each line once:\n\(log)")
+            #expect(log.components(separatedBy: "last line").count == 2, "each line once:\n\(log)")
+            #expect(log.contains("ended Succeeded"))
+            let pod = try #require(ended[0].podName)
+            #expect(await eventually { await sim.sim.pods().isEmpty })
+            let requests = await sim.sim.auditEntries().filter { $0["pod"]?.stringValue == pod }
+            let verbs = requests.compactMap { entry -> String? in
+                guard let verb = entry["verb"]?.stringValue else { return nil }
+                return entry["path"]?.stringValue?.hasSuffix("/log") == true ? "log" : verb
+            }
+            #expect(verbs == ["create", "log", "delete"], "requests for the Pod: \(verbs)")
+        }
+    }
+
     @Test("at most maxFollowedLogs logs are followed at once; the next one starts when a followed Pod ends")
     func followedLogsAreBounded() async throws {
         try await E2E.withController(sim: KubeSimConfiguration(mode: .exec), configure: { $0.maxFollowedLogs = 1 }) { store, sim in

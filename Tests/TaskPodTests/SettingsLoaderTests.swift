@@ -76,7 +76,7 @@ struct SettingsLoaderTests {
     func unknownVariable() throws {
         let loader = Self.load(environment: ["TASKPOD_PARALELISM": "4", "TASKPOD_VENV": "/venv", "TASKPOD_TEST_POSTGRES_URL": "x"])
         #expect(loader.warnings.map(\.description) == ["$TASKPOD_PARALELISM: not a taskpod setting (ignored); did you mean TASKPOD_PARALLELISM?"])
-        #expect(try loader.settings().parallelism == 32)
+        #expect(try loader.settings().parallelism == 256)
     }
 
     @Test("null unsets an optional setting and is refused for others")

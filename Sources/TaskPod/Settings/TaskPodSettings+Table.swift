@@ -12,8 +12,8 @@ extension TaskPodSettings {
             .init("kubeconfig", \.kubeconfig, "The kubeconfig file (unset: $KUBECONFIG, else ~/.kube/config)."),
             .init("context", \.context, "The kubeconfig context (unset: its current-context)."),
             .init("in_cluster", \.inCluster, "Use the Pod's service account (in-cluster configuration) instead of a kubeconfig."),
-            .init("qps", \.qps, minimum: 0.1, "Client-side requests per second to the API server."),
-            .init("burst", \.burst, minimum: 1, "Client-side burst above qps."),
+            .init("qps", \.qps, minimum: 0.1, "Client-side requests per second to the API server; a task costs about 3 (create, log read, delete), so 400 sustains ~130 tasks/s. Beyond its share the server's API Priority and Fairness answers 429 with Retry-After, which the client honours (docs/configuration.md, Throughput)."),
+            .init("burst", \.burst, minimum: 1, "Client-side burst above qps: a second of creates for a batch that arrives at once."),
 
             // Pods.
             .init("namespace", \.namespace, "The namespace of task Pods (unset: the kubeconfig context's)."),
@@ -28,7 +28,7 @@ extension TaskPodSettings {
                   "Delete failed Pods too; otherwise they are kept, labelled airflow_executor_done=True."),
 
             // Scheduling and timeouts.
-            .init("parallelism", \.parallelism, minimum: 1, "How many tasks may have a Pod at once."),
+            .init("parallelism", \.parallelism, minimum: 1, "How many tasks may have a Pod at once; 256 keeps 100 tasks/s flowing for tasks that live up to ~2.5 s."),
             .init("max_active_tasks_per_dag", \.maxActiveTasksPerDag, minimum: 1,
                   "At most this many live tasks per DAG (max_active_tasks; unset: no limit)."),
             .init("max_active_tasks_per_namespace", \.maxActiveTasksPerNamespace, minimum: 1,

@@ -17,8 +17,8 @@ public struct TaskPodSettings: Sendable, Equatable {
     public var kubeconfig: String?
     public var context: String?
     public var inCluster: Bool = false
-    public var qps: Double = 50
-    public var burst: Int = 100
+    public var qps: Double = 400
+    public var burst: Int = 800
 
     // Pods.
     public var namespace: String?
@@ -30,7 +30,7 @@ public struct TaskPodSettings: Sendable, Equatable {
     public var deleteWorkerPodsOnFailure: Bool = false
 
     // Scheduling and timeouts (seconds).
-    public var parallelism: Int = 32
+    public var parallelism: Int = 256
     public var maxActiveTasksPerDag: Int?
     public var maxActiveTasksPerNamespace: Int?
     public var taskQueuedTimeout: Int = 600
