@@ -15,7 +15,7 @@ struct ConfigCommandTests {
         defer { directory.remove() }
         let defaults = try await Self.run(["config", "defaults"])
         #expect(defaults.succeeded, "\(defaults.output)")
-        #expect(defaults.output.contains("\nparallelism: 32\n"), "\(defaults.output)")
+        #expect(defaults.output.contains("\nparallelism: 256\n"), "\(defaults.output)")
         try defaults.output.write(toFile: directory.file("taskpod.yaml"), atomically: true, encoding: .utf8)
         let check = try await Self.run(["config", "check", directory.file("taskpod.yaml")])
         #expect(check.succeeded, "\(check.output)")
