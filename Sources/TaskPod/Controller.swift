@@ -181,6 +181,13 @@ public final class Controller: Service, Sendable {
         }
     }
 
+    /// What the cache keeps of each Pod: what the reconcile, the lifecycle and the log capture read (the task id and
+    /// log-containers annotations, the done label, container names, phase and container states), so that 10,000
+    /// live Pods do not cost 10,000 whole Pods.
+    public static let cachedView: InformerCache.Transform = {
+        $0.keeping(labels: [PodBuilder.doneLabel], annotations: [PodBuilder.taskIDAnnotation, PodBuilder.logContainersAnnotation])
+    }
+
     static func taskID(of pod: Pod) -> Int64? {
         pod.metadata.annotations?[PodBuilder.taskIDAnnotation].flatMap { Int64($0) }
     }
