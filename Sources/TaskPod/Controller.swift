@@ -137,6 +137,7 @@ public final class Controller: Service, Sendable {
             var informerConfiguration = PodInformer.Configuration(namespace: namespace, labelSelector: podSelector)
             let liveness = self.liveness, loop = "informer-\(index)"
             informerConfiguration.onProgress = { liveness.busy(loop) }
+            informerConfiguration.transform = Controller.cachedView
             return PodInformer(client: client, configuration: informerConfiguration, logger: logger) { [self] event in
                 await self.handle(event, informer: index, of: namespaces.count)
             }

@@ -40,11 +40,14 @@ public struct InformerCache: Sendable {
 
     /// Replaces the cache with a list's Pods; returns the differences: the Pods gone as deleted (with their last
     /// state), then the new ones as added and the changed ones (by resourceVersion) as updated.
-    public mutating func replace(with listed: [Pod]) -> [InformerEvent] {
+    ///
+    /// - Parameters:
+    ///   - transformed: The Pods went through the transform already (page by page, as the list arrived).
+    public mutating func replace(with listed: [Pod], transformed: Bool = false) -> [InformerEvent] {
         var fresh: [String: Pod] = [:]
         fresh.reserveCapacity(listed.count)
         for pod in listed {
-            let pod = transform?(pod) ?? pod
+            let pod = transformed ? pod : transform?(pod) ?? pod
             fresh[InformerCache.key(pod)] = pod
         }
         var events: [InformerEvent] = []

@@ -70,9 +70,10 @@ public final class PodInformer: Service, Sendable {
                 do {
                     let list = try await client.listAllPods(
                         namespace: configuration.namespace, labelSelector: configuration.labelSelector,
-                        fieldSelector: configuration.fieldSelector, pageSize: configuration.pageSize
+                        fieldSelector: configuration.fieldSelector, pageSize: configuration.pageSize,
+                        transform: configuration.transform
                     )
-                    for event in cache.replace(with: list.items) { await handler(event) }
+                    for event in cache.replace(with: list.items, transformed: true) { await handler(event) }
                     await handler(.synced)
                     configuration.onProgress?()
                     action = machine.listed(resourceVersion: list.metadata.resourceVersion ?? "0")
