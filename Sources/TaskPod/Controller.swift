@@ -224,6 +224,7 @@ public final class Controller: Service, Sendable {
                 }
                 try await failStuckQueued()
                 cache.expireDeleted()
+                FreeMemory.release()
                 meters.recordCounts(try await store.counts())
             } catch is CancellationError {
                 return
