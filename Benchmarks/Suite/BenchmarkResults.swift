@@ -31,8 +31,10 @@ public struct BenchmarkResults: Sendable, Codable {
             }
             let name = figure.name.padding(toLength: width, withPad: " ", startingAt: 0)
             let unit = figure.unit.padding(toLength: 10, withPad: " ", startingAt: 0)
-            lines.append(name + String(format: "%10.1f ", figure.median) + unit
-                + String(format: " (%.1f–%.1f, %d rounds)", figure.min, figure.max, figure.values.count))
+            // Ratios and other small figures get two decimals.
+            let format = abs(figure.median) < 10 ? "%.2f" : "%.1f"
+            lines.append(name + String(format: "%10" + format.dropFirst() + " ", figure.median) + unit
+                + String(format: " (\(format)–\(format), %d rounds)", figure.min, figure.max, figure.values.count))
         }
         for (section, why) in notMeasured.sorted(by: { $0.key < $1.key }) {
             lines.append("[\(section)] not measured: \(why)")

@@ -18,21 +18,33 @@ extension BenchmarkSuite {
         ]
     }
 
+    /// Runs `body(0)` … `body(count - 1)` keeping `inFlight` of them running at once.
+    static func keeping(_ inFlight: Int, running count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                next += 1
+                group.addTask { try await body(index) }
+            }
+            for _ in 0..<min(inFlight, count) { add() }
+            while try await group.next() != nil {
+                if next < count { add() }
+            }
+        }
+    }
+
     /// Creates `count` Pods keeping `inFlight` requests outstanding; returns creates per second.
     static func createPods(
         client: KubeClient, count: Int, inFlight: Int, prefix: String, runSeconds: Int = 3600
     ) async throws -> Double {
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add() {
-                let name = "\(prefix)-\(next)"
-                next += 1
-                group.addTask { _ = try await client.createPod(benchPod(name, runSeconds: runSeconds)) }
-            }
-            for _ in 0..<min(inFlight, count) { add() }
-            while try await group.next() != nil {
-                if next < count { add() }
+        try await keeping(inFlight, running: count) { index in
+            do {
+                _ = try await client.createPod(benchPod("\(prefix)-\(index)", runSeconds: runSeconds))
+            } catch let error as KubeError where error.code == .alreadyExists {
+                // A create retried after a connection error whose first attempt had landed: the Pod is there, as the
+                // controller would find it (it adopts on 409).
             }
         }
         return Double(count) / (ContinuousClock.now - start).inSeconds

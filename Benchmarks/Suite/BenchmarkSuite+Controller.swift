@@ -132,14 +132,14 @@ extension BenchmarkSuite {
         return figures
     }
 
-    /// N Pods that run for an hour, all watched by one controller: its RSS once every task runs (and two seconds
-    /// more, for the last events to land).
+    /// N Pods that run for an hour, all watched by one controller: its RSS once every task runs and one resync
+    /// interval (10 s) more, the steady state of N live Pods, and its peak RSS on the way there.
     func livePods() async throws -> [BenchmarkFigure] {
         let count = sizes.livePods
-        var rss: [Double] = [], seconds: [Double] = []
+        var rss: [Double] = [], peaks: [Double] = [], seconds: [Double] = []
         for round in 0..<sizes.livePodsRounds {
             let name = "live-\(count)-\(round)"
-            let (reading, elapsed) = try await withSim(name) { sim in
+            let (reading, peak, elapsed) = try await withSim(name) { sim in
                 let folder = directory + "/" + name
                 return try await Self.withStore(folder + "/bench.sqlite") { store in
                 try await Self.submit(count, runSeconds: 3600, into: store, run: name)
@@ -148,20 +148,25 @@ extension BenchmarkSuite {
                     let start = ContinuousClock.now
                     _ = try await Self.waitFor(store: store, controller: controller) { ($0[.running] ?? 0) >= count }
                     let elapsed = (ContinuousClock.now - start).inSeconds
-                    try await Task.sleep(for: .seconds(2))
-                    guard let reading = ProcessSample.read(pid: controller.pid) else {
+                    try await Task.sleep(for: .seconds(11))
+                    guard let reading = ProcessSample.read(pid: controller.pid),
+                          let peak = ProcessSample.peakRSSBytes(pid: controller.pid)
+                    else {
                         throw HarnessError("cannot read /proc of the controller")
                     }
-                    return (reading, elapsed)
+                    return (reading, peak, elapsed)
                 }
                 }
             }
             rss.append(Double(reading.rssBytes) / Double(1 << 20))
+            peaks.append(Double(peak) / Double(1 << 20))
             seconds.append(elapsed)
-            say(String(format: "live Pods, %d running after %.1f s: controller RSS %.1f MiB", count, elapsed, rss.last!))
+            say(String(format: "live Pods, %d running after %.1f s: controller RSS %.1f MiB (peak %.1f)",
+                       count, elapsed, rss.last!, peaks.last!))
         }
         return [
             BenchmarkFigure(section: "live-pods", name: "controller RSS, \(count) live Pods watched", unit: "MiB", values: rss),
+            BenchmarkFigure(section: "live-pods", name: "controller peak RSS, \(count) live Pods", unit: "MiB", values: peaks),
             BenchmarkFigure(section: "live-pods", name: "time to \(count) Pods running", unit: "s", values: seconds),
         ]
     }

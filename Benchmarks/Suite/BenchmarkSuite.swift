@@ -8,7 +8,8 @@ import TestSupport
 /// each figure measured `rounds` times on a fresh simulator.
 ///
 /// - `ceiling`: Pod creates/s of a bare ``KubeClient`` at 1, 8, 16 (the controller's create concurrency), 64 and 256
-///   requests in flight, over HTTP/1.1 and over HTTP/2 with TLS; the simulator's CPU per create.
+///   requests in flight, over HTTP/1.1 and over HTTP/2 with TLS; the simulator's CPU per create; the simulator's
+///   watch fan-out (events/s to 8 watchers while creating) and log reads/s.
 /// - `controller`: N tasks queued before the controller starts, run to their end (instant Pods): Pods/s, its ratio to
 ///   the bare client's creates/s at the controller's 16 in flight, the controller's CPU ms per task, peak RSS; the
 ///   simulator's CPU ms per task.
@@ -37,10 +38,12 @@ public struct BenchmarkSuite: Sendable {
         public var parallelism = 256
         /// Live Pods watched (0: left out).
         public var livePods = 10_000
-        /// Rounds of the live-Pods run (it is long and its figure steady).
-        public var livePodsRounds = 1
+        /// Rounds of the live-Pods run.
+        public var livePodsRounds = 3
         /// Pods in the recorded and the socket watch streams.
         public var watchPods = 20_000
+        /// Watches reading the same creates in the fan-out ceiling.
+        public var fanOutWatchers = 8
 
         public init() {}
 
@@ -56,7 +59,9 @@ public struct BenchmarkSuite: Sendable {
             sizes.queued = [20]
             sizes.parallelism = 16
             sizes.livePods = 20
+            sizes.livePodsRounds = 1
             sizes.watchPods = 50
+            sizes.fanOutWatchers = 2
             return sizes
         }
     }
@@ -91,7 +96,7 @@ public struct BenchmarkSuite: Sendable {
         results.notMeasured["steady"] = "queue→create and terminal→recorded latencies at a steady 100 tasks/s belong to "
             + "the launch-latency work (issue 12, part A); its figures go in this section"
         let wanted = only.isEmpty ? Set(Self.sections) : only
-        if wanted.contains("ceiling") { results.figures += try await ceiling() }
+        if wanted.contains("ceiling") { results.figures += try await ceiling() + simCeiling() }
         if wanted.contains("controller") {
             let ceiling = results.figure(Self.ceilingName(protocol: "HTTP/1.1", inFlight: Self.controllerInFlight))
             results.figures += try await controller(ceiling: ceiling)

@@ -23,7 +23,8 @@ struct BenchmarkSuiteTests {
         }
         for name in ["creates/s, HTTP/1.1, 8 in flight", "creates/s, HTTP/2+TLS, 8 in flight", "Pods/s, 20 queued, parallelism 16",
                      "controller RSS, 20 live Pods watched", "watch events/s decoded+applied, recorded stream",
-                     "watch events/s decoded+applied, over the socket"] {
+                     "watch events/s decoded+applied, over the socket", "KubeSim watch events/s delivered, 2 watchers",
+                     "KubeSim log reads/s, 64 in flight"] {
             #expect(results.figure(name) != nil, "no figure \(name) in \(results.figures.map(\.name))")
         }
         #expect(results.table.contains("[steady] not measured"))
