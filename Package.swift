@@ -163,9 +163,15 @@ var package = Package(
         ),
 
         // Benchmarks: run by `make bench`, outside the test run.
+        .target(
+            name: "BenchmarkSuite",
+            dependencies: ["KubeClient", "KubeSimTestKit", "TestSupport", "TaskStore", "TaskPod", "JSON",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/Suite"
+        ),
         .executableTarget(
             name: "ClientBenchmarks",
-            dependencies: ["KubeClient", "JSON", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BenchmarkSuite"],
             path: "Benchmarks/ClientBenchmarks"
         ),
         .executableTarget(
@@ -203,7 +209,7 @@ var package = Package(
                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodSchemaTests", dependencies: ["PodSchema", "JSON"]),
         .testTarget(name: "CompatibilityTests", dependencies: ["KubeSimTestKit", "TestSupport", "JSON"]),
-        .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
+        .testTarget(name: "ChaosTests", dependencies: ["ChaosHarness", "BenchmarkSuite", "KubeSimTestKit", "TestSupport", "TaskStore", "KubeClient", "JSON",
                                                      .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TaskPodCLITests", dependencies: ["TestSupport", "KubeSimTestKit", "KubeClient", "JSON"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "JSON", .product(name: "Logging", package: "swift-log")]),

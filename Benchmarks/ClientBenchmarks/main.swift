@@ -1,130 +1,75 @@
-// Client benchmarks: KubeClient against KubeSim running in another process (`kubesim`).
+// The benchmark suite of `make bench` (BenchmarkSuite): the bare client's ceiling against KubeSim, the controller on
+// queued tasks, live Pods watched, watch events decoded. Prints a table and writes Benchmarks/results/<date>.json.
 //
-//   make bench            (builds release, runs this)
-//
-// Measures Pod creates per second with 1, 8 and 64 requests in flight, and watch events per second.
-// Each figure is the median of several rounds.
+//   make bench                                   (release builds, runs this)
+//   ClientBenchmarks --only ceiling,watch --rounds 5
+import BenchmarkSuite
 import Foundation
-import JSON
-import KubeClient
-import Logging
 
-struct Options {
-    var kubesim = ".build/release/kubesim"
-    var creates = 2000
-    var rounds = 5
+let usage = """
+    usage: ClientBenchmarks [--kubesim PATH] [--taskpod PATH] [--rounds N] [--creates N] [--in-flight 1,8,64]
+                            [--queued 1000,10000] [--parallelism N] [--live-pods N] [--watch-pods N] [--no-http2]
+                            [--only ceiling,controller,live-pods,watch] [--tiny] [--json PATH]
+
+    """
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n" + usage).utf8))
+    exit(2)
 }
 
-func parseOptions() -> Options {
-    var options = Options()
-    var arguments = CommandLine.arguments.dropFirst()
-    while let argument = arguments.popFirst() {
-        switch argument {
-        case "--kubesim": options.kubesim = arguments.popFirst() ?? options.kubesim
-        case "--creates": options.creates = Int(arguments.popFirst() ?? "") ?? options.creates
-        case "--rounds": options.rounds = Int(arguments.popFirst() ?? "") ?? options.rounds
-        default:
-            FileHandle.standardError.write(Data("usage: ClientBenchmarks [--kubesim PATH] [--creates N] [--rounds N]\n".utf8))
-            exit(2)
-        }
+func integers(_ text: String) -> [Int] {
+    let values = text.split(separator: ",").compactMap { Int($0) }
+    guard !values.isEmpty else { fail("not a list of numbers: \(text)") }
+    return values
+}
+
+var kubesim = ".build/release/kubesim"
+var taskpod = ".build/release/taskpod"
+var sizes = BenchmarkSuite.Sizes.full
+var only: Set<String> = []
+var jsonPath: String?
+var arguments = CommandLine.arguments.dropFirst()
+
+/// The value after option `flag`.
+@MainActor func value(of flag: String) -> String {
+    guard let value = arguments.popFirst() else { fail("\(flag) needs a value") }
+    return value
+}
+
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--kubesim": kubesim = value(of: argument)
+    case "--taskpod": taskpod = value(of: argument)
+    case "--rounds": sizes.rounds = integers(value(of: argument))[0]
+    case "--creates": sizes.creates = integers(value(of: argument))[0]
+    case "--in-flight": sizes.inFlight = integers(value(of: argument))
+    case "--queued": sizes.queued = integers(value(of: argument))
+    case "--parallelism": sizes.parallelism = integers(value(of: argument))[0]
+    case "--live-pods": sizes.livePods = integers(value(of: argument))[0]
+    case "--watch-pods": sizes.watchPods = integers(value(of: argument))[0]
+    case "--no-http2": sizes.http2 = false
+    case "--tiny": sizes = .tiny
+    case "--only": only = Set((value(of: argument)).split(separator: ",").map(String.init))
+    case "--json": jsonPath = value(of: argument)
+    default: fail("unknown option \(argument)")
     }
-    return options
 }
 
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+let directory = NSTemporaryDirectory() + "taskpod-bench-\(ProcessInfo.processInfo.processIdentifier)"
+var suite = BenchmarkSuite(kubesim: kubesim, taskpod: taskpod, directory: directory, sizes: sizes) { line in
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
-
-func pod(_ name: String) -> JSONValue {
-    [
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": ["name": .string(name), "labels": ["bench": "true"],
-                     "annotations": ["kubesim.taskpod.io/run-seconds": "3600"]],
-        "spec": ["restartPolicy": "Never", "containers": [["name": "base", "image": "busybox", "command": ["true"]]]],
-    ]
-}
-
-/// Starts `kubesim` on a free port and returns the process and a client for it.
-func startSim(_ options: Options, directory: String) async throws -> (Process, KubeClient) {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let kubeconfig = directory + "/kubeconfig"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: options.kubesim)
-    process.arguments = ["--port", "0", "--mode", "scripted", "--write-kubeconfig", kubeconfig, "--log-level", "error"]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    for _ in 0..<200 where !FileManager.default.fileExists(atPath: kubeconfig) {
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    var logger = Logger(label: "bench")
-    logger.logLevel = .error
-    let client = KubeClient(config: try KubeConfig.load(path: kubeconfig), logger: logger, pacing: .unlimited)
-    return (process, client)
-}
-
-func createRound(client: KubeClient, count: Int, inFlight: Int, prefix: String) async throws -> Double {
-    let start = ContinuousClock.now
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        var next = 0
-        for _ in 0..<min(inFlight, count) {
-            let index = next
-            next += 1
-            group.addTask { _ = try await client.createPod(pod("\(prefix)-\(index)")) }
-        }
-        while try await group.next() != nil {
-            if next < count {
-                let index = next
-                next += 1
-                group.addTask { _ = try await client.createPod(pod("\(prefix)-\(index)")) }
-            }
-        }
-    }
-    return Double(count) / (ContinuousClock.now - start).inSeconds
-}
-
-@main
-struct ClientBenchmarks {
-    static func main() async throws {
-        let options = parseOptions()
-        let directory = NSTemporaryDirectory() + "taskpod-bench-\(ProcessInfo.processInfo.processIdentifier)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        print("KubeClient → KubeSim (another process, scripted mode, loopback HTTP/1.1); \(options.rounds) rounds, medians")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
-
-        for inFlight in [1, 8, 64] {
-            var rates: [Double] = []
-            for round in 0..<options.rounds {
-                // A fresh simulator each round, so rounds do not slow each other with a growing store.
-                let (process, client) = try await startSim(options, directory: directory + "/c\(inFlight)-\(round)")
-                defer { process.terminate(); process.waitUntilExit() }
-                let count = inFlight == 1 ? options.creates / 4 : options.creates
-                rates.append(try await createRound(client: client, count: count, inFlight: inFlight, prefix: "p\(round)"))
-            }
-            print(String(format: "pod creates/s, %2d in flight: median %7.0f  (min %.0f, max %.0f)",
-                         inFlight, median(rates), rates.min()!, rates.max()!))
-        }
-
-        var eventRates: [Double] = []
-        for round in 0..<options.rounds {
-            let (process, client) = try await startSim(options, directory: directory + "/w\(round)")
-            defer { process.terminate(); process.waitUntilExit() }
-            let count = options.creates
-            let list = try await client.listPods(namespace: "default")
-            let watch = try await client.watchPods(namespace: "default", labelSelector: "bench=true",
-                                                   resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 600)
-            let start = ContinuousClock.now
-            async let created: Double = createRound(client: client, count: count, inFlight: 64, prefix: "w")
-            var added = 0
-            for try await event in watch {
-                if case .added = event { added += 1 }
-                if added == count { break }
-            }
-            let seconds = (ContinuousClock.now - start).inSeconds
-            _ = try await created
-            eventRates.append(Double(added) / seconds)
-        }
-        print(String(format: "watch events/s (ADDED, while creating with 64 in flight): median %7.0f", median(eventRates)))
-    }
+suite.only = only
+do {
+    let results = try await suite.run()
+    try? FileManager.default.removeItem(atPath: directory)
+    print("")
+    print(results.table)
+    let path = jsonPath ?? "Benchmarks/results/\(results.date).json"
+    try results.write(to: path)
+    print("\nwritten to \(path)")
+} catch {
+    FileHandle.standardError.write(Data("benchmark failed: \(error)\nits files are kept in \(directory)\n".utf8))
+    exit(1)
 }

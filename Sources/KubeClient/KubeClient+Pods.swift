@@ -59,8 +59,13 @@ extension KubeClient {
     }
 
     /// Lists every matching Pod, following `continue` tokens; an expired token (410) restarts the list.
+    ///
+    /// - Parameters:
+    ///   - transform: Applied to each page's Pods as the page arrives, so a long list holds only what is kept of the
+    ///     pages before (an informer's transform).
     public func listAllPods(
-        namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500
+        namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
+        transform: (@Sendable (Pod) -> Pod)? = nil
     ) async throws -> PodList {
         var restarts = 0
         while true {
@@ -73,7 +78,11 @@ extension KubeClient {
                         namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
                         limit: pageSize, continueToken: token
                     )
-                    items.append(contentsOf: page.items)
+                    if let transform {
+                        items.append(contentsOf: page.items.lazy.map(transform))
+                    } else {
+                        items.append(contentsOf: page.items)
+                    }
                     resourceVersion = resourceVersion ?? page.metadata.resourceVersion
                     token = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
                 } while token != nil

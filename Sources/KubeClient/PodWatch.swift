@@ -46,23 +46,31 @@ public struct PodWatch: AsyncSequence, Sendable {
         }
     }
 
-    private struct EventType: Decodable { var type: WatchEventType }
-    private struct Envelope<Object: Decodable>: Decodable { var object: Object }
+    /// One watch line, decoded in a single pass: the type, then the object as the type says (a Pod, or the `Status`
+    /// of an ERROR event).
+    private struct Line: Decodable {
+        var event: WatchEvent<Pod>
+
+        enum CodingKeys: String, CodingKey { case type, object }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            switch try container.decode(WatchEventType.self, forKey: .type) {
+            case .added: event = .added(try container.decode(Pod.self, forKey: .object))
+            case .modified: event = .modified(try container.decode(Pod.self, forKey: .object))
+            case .deleted: event = .deleted(try container.decode(Pod.self, forKey: .object))
+            case .bookmark:
+                let pod = try container.decode(Pod.self, forKey: .object)
+                event = .bookmark(resourceVersion: pod.metadata.resourceVersion ?? "")
+            case .error: event = .error(try container.decode(Status.self, forKey: .object))
+            }
+        }
+    }
 
     /// Decodes one watch line.
     public static func decodeEvent(_ line: [UInt8], decoder: JSONDecoder = JSONDecoder()) throws -> WatchEvent<Pod> {
-        let data = Data(line)
         do {
-            let type = try decoder.decode(EventType.self, from: data).type
-            switch type {
-            case .added: return .added(try decoder.decode(Envelope<Pod>.self, from: data).object)
-            case .modified: return .modified(try decoder.decode(Envelope<Pod>.self, from: data).object)
-            case .deleted: return .deleted(try decoder.decode(Envelope<Pod>.self, from: data).object)
-            case .bookmark:
-                let pod = try decoder.decode(Envelope<Pod>.self, from: data).object
-                return .bookmark(resourceVersion: pod.metadata.resourceVersion ?? "")
-            case .error: return .error(try decoder.decode(Envelope<Status>.self, from: data).object)
-            }
+            return try decoder.decode(Line.self, from: Data(line)).event
         } catch {
             throw WatchDecodingError(message: "\(error)", line: String(decoding: line.prefix(200), as: UTF8.self))
         }

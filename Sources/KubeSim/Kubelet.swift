@@ -178,7 +178,14 @@ struct Kubelet: Sendable {
         try await removeWhenDeleted(runtime)
     }
 
+    /// `count` random lowercase hex digits (a container ID), 16 at a time from one random number.
     static func randomHex(_ count: Int) -> String {
-        String((0..<count).map { _ in "0123456789abcdef".randomElement()! })
+        var text = ""
+        text.reserveCapacity(count + 16)
+        while text.utf8.count < count {
+            let digits = String(UInt64.random(in: .min ... .max), radix: 16)
+            text += String(repeating: "0", count: 16 - digits.utf8.count) + digits
+        }
+        return String(text.prefix(count))
     }
 }

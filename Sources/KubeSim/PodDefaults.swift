@@ -194,17 +194,39 @@ enum PodDefaults {
     ]
 
     /// The Pod with its top-level and metadata keys in the API server's order; unknown keys keep theirs, after.
+    /// Every commit passes through here, and a stored Pod is almost always in order already: then nothing is copied.
     static func ordered(_ pod: JSONValue) -> JSONValue {
         var pod = reorder(pod, topLevelOrder)
-        if let metadata = pod["metadata"] { pod["metadata"] = reorder(metadata, metadataOrder) }
+        if let metadata = pod["metadata"], !isOrdered(metadata, metadataOrder) {
+            pod["metadata"] = reorder(metadata, metadataOrder)
+        }
         return pod
     }
 
     static func reorder(_ value: JSONValue, _ order: [String]) -> JSONValue {
-        guard let object = value.objectValue else { return value }
+        guard let object = value.objectValue, !isOrdered(value, order) else { return value }
         var result = JSONObject()
         for key in order { if let field = object[key] { result[key] = field } }
         for (key, field) in object where result[key] == nil { result[key] = field }
         return .object(result)
+    }
+
+    /// Whether the keys of `value` are those of `order` in that order, then the unknown ones: what ``reorder(_:_:)``
+    /// would leave as it is. String comparisons against a short list, no hashing.
+    static func isOrdered(_ value: JSONValue, _ order: [String]) -> Bool {
+        guard let object = value.objectValue else { return true }
+        var next = order.startIndex
+        var unknownSeen = false
+        for key in object.keys {
+            if let position = order[next...].firstIndex(of: key) {
+                if unknownSeen { return false }
+                next = order.index(after: position)
+            } else if order[..<next].contains(key) {
+                return false
+            } else {
+                unknownSeen = true
+            }
+        }
+        return true
     }
 }

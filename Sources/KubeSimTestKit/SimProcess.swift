@@ -26,17 +26,18 @@ public final class SimProcess: Sendable {
     ///   - binary: the `kubesim` executable (default: ``BuiltBinary/locate(_:)``'s).
     ///   - directory: where the kubeconfig, the audit log and the simulator's output go.
     ///   - extraArguments: more `kubesim` options.
+    ///   - auditLog: whether the simulator writes its audit log (benchmarks leave it out: it costs the simulator time).
     /// - Throws: ``HarnessError`` when it does not start listening within 60 s.
-    public static func start(binary: String? = nil, directory: String, extraArguments: [String] = []) async throws -> SimProcess {
+    public static func start(
+        binary: String? = nil, directory: String, extraArguments: [String] = [], auditLog: Bool = true
+    ) async throws -> SimProcess {
         let kubeconfig = directory + "/kubeconfig.yaml"
         let audit = directory + "/audit.jsonl"
         let binary = try binary ?? BuiltBinary.locate(BuiltBinary.kubesim)
         let process = try ChildProcess.start(
             name: "kubesim", executable: binary,
-            arguments: [
-                "--port", "0", "--mode", "scripted", "--write-kubeconfig", kubeconfig, "--audit-log", audit,
-                "--log-level", "warning",
-            ] + extraArguments,
+            arguments: ["--port", "0", "--mode", "scripted", "--write-kubeconfig", kubeconfig, "--log-level", "warning"]
+                + (auditLog ? ["--audit-log", audit] : []) + extraArguments,
             outputPath: directory + "/sim.log")
         let line: String
         do {

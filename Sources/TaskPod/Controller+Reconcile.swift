@@ -40,7 +40,7 @@ extension Controller {
             // Not in a synced cache long after its creation: make sure with a direct read.
             do {
                 let found = try await client.pod(name: name, namespace: namespace)
-                cache.upsert(found)
+                cache.upsert(Controller.cachedView(found))
                 queue.add(id)
                 return
             } catch let error as KubeError where error.code == .notFound {

@@ -149,6 +149,7 @@ public final class Controller: Service, Sendable {
             var informerConfiguration = PodInformer.Configuration(namespace: namespace, labelSelector: podSelector)
             let liveness = self.liveness, loop = "informer-\(index)"
             informerConfiguration.onProgress = { liveness.busy(loop) }
+            informerConfiguration.transform = Controller.cachedView
             return PodInformer(client: client, configuration: informerConfiguration, logger: logger) { [self] event in
                 await self.handle(event, informer: index, of: namespaces.count)
             }
@@ -195,6 +196,13 @@ public final class Controller: Service, Sendable {
         }
     }
 
+    /// What the cache keeps of each Pod: what the reconcile, the lifecycle and the log capture read (the task id and
+    /// log-containers annotations, the done label, container names, phase and container states), so that 10,000
+    /// live Pods do not cost 10,000 whole Pods.
+    public static let cachedView: InformerCache.Transform = {
+        $0.keeping(labels: [PodBuilder.doneLabel], annotations: [PodBuilder.taskIDAnnotation, PodBuilder.logContainersAnnotation])
+    }
+
     static func taskID(of pod: Pod) -> Int64? {
         pod.metadata.annotations?[PodBuilder.taskIDAnnotation].flatMap { Int64($0) }
     }
@@ -231,6 +239,7 @@ public final class Controller: Service, Sendable {
                 try await failStuckQueued()
                 cache.expireDeleted()
                 followed.expire()
+                FreeMemory.release()
                 meters.recordCounts(try await store.counts())
             } catch is CancellationError {
                 return

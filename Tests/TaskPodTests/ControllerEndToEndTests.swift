@@ -3,7 +3,7 @@ import JSON
 import KubeClient
 import KubeSim
 import Logging
-import TaskPod
+@testable import TaskPod
 import TaskPodMetrics
 import KubeSimTestKit
 import TestSupport
@@ -153,6 +153,24 @@ struct ControllerEndToEndTests {
             // One Pod create per task in the audit log.
             let creates = await running.sim.auditEntries().filter { $0["verb"] == "create" && $0["code"] == 201 }
             #expect(creates.count == 12)
+        }
+    }
+
+    @Test("the cache keeps the slim view of a running Pod: no image, command or unread labels, and the task still runs and ends")
+    func cacheKeepsTheView() async throws {
+        try await Self.withRunningController(sim: KubeSimConfiguration(mode: .scripted)) { controller, store, _ in
+            let task = try await store.submit(key: Self.key("viewed"), spec: TaskSpec(
+                command: ["run", "--long-argument"], image: "registry.example/big:1",
+                podOverride: ["metadata": ["annotations": ["kubesim.taskpod.io/run-seconds": "2"]]]))
+            #expect(try await eventually { try await store.task(id: task.id)?.state == .running })
+            let pod = try #require(controller.cache.allPods.first)
+            #expect(pod.metadata.annotations == [PodBuilder.taskIDAnnotation: "\(task.id)"])
+            #expect(pod.metadata.labels == nil)
+            #expect(pod.spec?.containers == [Container(name: PodBuilder.baseContainer)])
+            #expect(pod.status?.phase == .running)
+            #expect(pod.status?.podIP == nil && pod.status?.containerStatuses?.first?.image == nil)
+            let ended = try await Self.waitForFinal(store, ids: [task.id])
+            #expect(ended[0].state == .success)
         }
     }
 

@@ -33,6 +33,9 @@ public final class PodInformer: Service, Sendable {
         /// failure (a liveness probe's sign of life: a healthy informer calls it at least once per
         /// `watchTimeoutSeconds`; an unreachable API server is not a hung informer).
         public var onProgress: (@Sendable () -> Void)?
+        /// Applied to every Pod received (listed or watched) before it is cached and handed out; nil keeps whole Pods.
+        /// The cache then holds only what the handler reads (``Pod/keeping(labels:annotations:)``).
+        public var transform: InformerCache.Transform?
 
         public init(namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil) {
             self.namespace = namespace
@@ -54,11 +57,9 @@ public final class PodInformer: Service, Sendable {
         self.handler = handler
     }
 
-    static func key(_ pod: Pod) -> String { "\(pod.namespace)/\(pod.name)" }
-
     public func run() async throws {
         var machine = InformerStateMachine()
-        var cache: [String: Pod] = [:]
+        var cache = InformerCache(transform: configuration.transform)
         var action = machine.start()
         var listed = false
         while !Task.isCancelled {
@@ -69,21 +70,10 @@ public final class PodInformer: Service, Sendable {
                 do {
                     let list = try await client.listAllPods(
                         namespace: configuration.namespace, labelSelector: configuration.labelSelector,
-                        fieldSelector: configuration.fieldSelector, pageSize: configuration.pageSize
+                        fieldSelector: configuration.fieldSelector, pageSize: configuration.pageSize,
+                        transform: configuration.transform
                     )
-                    var fresh: [String: Pod] = [:]
-                    for pod in list.items { fresh[PodInformer.key(pod)] = pod }
-                    for (key, old) in cache where fresh[key] == nil { await handler(.deleted(old)) }
-                    for (key, pod) in fresh {
-                        if let old = cache[key] {
-                            if old.metadata.resourceVersion != pod.metadata.resourceVersion {
-                                await handler(.updated(old: old, new: pod))
-                            }
-                        } else {
-                            await handler(.added(pod))
-                        }
-                    }
-                    cache = fresh
+                    for event in cache.replace(with: list.items, transformed: true) { await handler(event) }
                     await handler(.synced)
                     configuration.onProgress?()
                     action = machine.listed(resourceVersion: list.metadata.resourceVersion ?? "0")
@@ -109,7 +99,7 @@ public final class PodInformer: Service, Sendable {
         }
     }
 
-    private func watch(from: String, machine: inout InformerStateMachine, cache: inout [String: Pod]) async -> InformerStateMachine.Action {
+    private func watch(from: String, machine: inout InformerStateMachine, cache: inout InformerCache) async -> InformerStateMachine.Action {
         do {
             let stream = try await client.watchPods(
                 namespace: configuration.namespace, labelSelector: configuration.labelSelector,
@@ -122,20 +112,10 @@ public final class PodInformer: Service, Sendable {
                 client.meters.watchEvent(event.type.rawValue)
                 configuration.onProgress?()
                 switch event {
-                case .added(let pod), .modified(let pod):
-                    let key = PodInformer.key(pod)
-                    if let old = cache[key] {
-                        cache[key] = pod
-                        await handler(.updated(old: old, new: pod))
-                    } else {
-                        cache[key] = pod
-                        await handler(.added(pod))
-                    }
-                    machine.observed(resourceVersion: pod.metadata.resourceVersion)
-                case .deleted(let pod):
-                    cache[PodInformer.key(pod)] = nil
-                    await handler(.deleted(pod))
-                    machine.observed(resourceVersion: pod.metadata.resourceVersion)
+                case .added(let pod), .modified(let pod), .deleted(let pod):
+                    let resourceVersion = pod.metadata.resourceVersion
+                    if let change = cache.apply(event) { await handler(change) }
+                    machine.observed(resourceVersion: resourceVersion)
                 case .bookmark(let resourceVersion):
                     machine.observed(resourceVersion: resourceVersion)
                 case .error(let status):
