@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -229,8 +230,10 @@ def check_outcomes(stack: Stack, checks: Checks):
                  and sum(1 for k in by_key if k[0] == "tp_sleepy") == 3,
                  "tp_sleepy ran exactly one Pod per task (no relaunch after the restart)")
     second = stack.processes["scheduler-2"].log_path.read_text(errors="replace")
-    adopted = second.count("adopted TaskInstanceKey(dag_id='tp_sleepy'")
-    checks.check(adopted == 3, "the new scheduler adopted tp_sleepy's three running tasks", f"{adopted} adopted")
+    adopted = set(re.findall(r"adopted TaskInstanceKey\(dag_id='tp_sleepy', task_id='nap', run_id='e2e', "
+                             r"try_number=1, map_index=(\d)\)", second))
+    checks.check(adopted == {"0", "1", "2"}, "the new scheduler adopted tp_sleepy's three running tasks",
+                 f"map indexes adopted: {sorted(adopted)}")
 
     # Finished tasks' logs through Airflow's own log endpoint, after their Pods are deleted.
     for task in tasks:

@@ -209,6 +209,9 @@ class ExecutorTests(unittest.TestCase):
         not_adopted = executor.try_adopt_task_instances([FakeTI(w), FakeTI(unknown)])
         self.assertEqual([ti.key for ti in not_adopted], [unknown.ti.key])
         self.assertIn(w.ti.key, executor.running)
+        # Offered again (Airflow can, before the adoption is committed): still ours, no second lookup.
+        with mock.patch.object(executor.client, "tasks", side_effect=AssertionError("looked up again")):
+            self.assertEqual(executor.try_adopt_task_instances([FakeTI(w)]), [])
         state, _ = wait_event(executor, w.ti.key)
         self.assertEqual(state, TaskInstanceState.SUCCESS)
         self.assertEqual(len(STACK.taskpod_tasks(external_id=w.ti.external_executor_id)), 1)

@@ -221,6 +221,10 @@ class TaskPodExecutor(BaseExecutor):
     def try_adopt_task_instances(self, tis: Sequence[TaskInstance]) -> Sequence[TaskInstance]:
         not_adopted = []
         for ti in tis:
+            if ti.key in self._ids or ti.key in self._unresolved.values():
+                # Already ours: Airflow may offer a task instance again before its adoption is committed.
+                self.running.add(ti.key)
+                continue
             external_id = ti.external_executor_id
             if not external_id:
                 not_adopted.append(ti)
