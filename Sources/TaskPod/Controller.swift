@@ -122,13 +122,30 @@ public final class Controller: Service, Sendable {
             self.stop()
         }
         do {
-            try await store.markStopped(id: configuration.controllerID)
+            try await recordStop()
             logger.info("controller stopped; Pods keep running and are adopted by the next controller")
         } catch {
             logger.warning("controller stopped, but its stop could not be recorded; peers adopt its Pods once its heartbeat lapses", metadata: [
                 "error": "\(error)",
             ])
         }
+    }
+
+    /// Records the stop in the store, so peers adopt this controller's Pods at once. Not tied to the run's task: it
+    /// must happen even when the service was cancelled; a busy store gets three tries 200 ms apart.
+    private func recordStop() async throws {
+        let store = self.store, id = configuration.controllerID
+        try await Task.detached {
+            var attempt = 1
+            while true {
+                do {
+                    return try await store.markStopped(id: id)
+                } catch where attempt < 3 {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }.value
     }
 
     /// Begins a graceful stop: no new claims, watches, follows or adoptions; the work in progress finishes.

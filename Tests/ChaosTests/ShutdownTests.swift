@@ -101,9 +101,12 @@ struct ShutdownTests {
         }
 
         /// The controller recorded its stop.
-        func checkStopRecorded(id: String = "shutdown-test") async throws {
+        func checkStopRecorded(id: String = "shutdown-test", _ controller: ChildProcess) async throws {
             let record = try await store.controllers().first { $0.id == id }
-            #expect(record?.stoppedAt != nil, "the controller's stop was not recorded: \(String(describing: record))")
+            #expect(record?.stoppedAt != nil, """
+                the controller's stop was not recorded: \(String(describing: record))
+                \(controller.outputTail(lines: 20))
+                """)
         }
     }
 
@@ -138,7 +141,7 @@ struct ShutdownTests {
             #expect(took < .seconds(Self.grace), "the stop took \(took) with nothing in flight")
             #expect(controller.output().contains("controller stopped"), "\(controller.outputTail(lines: 20))")
             try await scenario.checkConsistency(expectCreates: 200)
-            try await scenario.checkStopRecorded()
+            try await scenario.checkStopRecorded(controller)
             let counts = try await scenario.store.counts()
             #expect(counts[.running] == 200, "\(counts)")
         }
@@ -159,7 +162,7 @@ struct ShutdownTests {
             let (took, status) = try await scenario.terminate(leader)
             #expect(status == .exited(0), "\(leader.outputTail(lines: 20))")
             #expect(took < .seconds(Self.grace), "the stop took \(took)")
-            try await scenario.checkStopRecorded(id: "leader")
+            try await scenario.checkStopRecorded(id: "leader", leader)
             // Released, not left to expire: the standby (lease duration 30 s) takes over well within it.
             let start = ContinuousClock.now
             _ = try await standby.waitForOutput(containing: "controller starting", timeout: .seconds(20))
@@ -185,7 +188,7 @@ struct ShutdownTests {
             #expect(claimed, "the controller claimed nothing: \(controller.outputTail(lines: 20))")
             let (_, status) = try await scenario.terminate(controller)
             #expect(status == .exited(0), "\(controller.outputTail(lines: 20))")
-            try await scenario.checkStopRecorded()
+            try await scenario.checkStopRecorded(controller)
             let launched = try await store.tasks().filter { $0.podName != nil }.count
             #expect(launched > 0, "no create in flight finished: \(controller.outputTail(lines: 20))")
             try await scenario.checkConsistency()
