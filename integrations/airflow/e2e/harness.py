@@ -214,10 +214,10 @@ class Stack:
     # -- taskpod's API -----------------------------------------------------------------------------------------
 
     def taskpod_tasks(self, **filters) -> list[dict]:
-        token = self.token_file.read_text().strip()
-        query = "&".join(f"{k}={v}" for k, v in {**filters, "limit": 1000}.items())
-        return http_json("GET", f"{self.taskpod_url}/api/v1/tasks?{query}",
-                         headers={"Authorization": f"Bearer {token}"})["tasks"]
+        """Every task matching the filters, through the package's own client."""
+        from taskpod_airflow.client import TaskPodClient, TokenFile
+
+        return list(TaskPodClient(self.taskpod_url, TokenFile(str(self.token_file))).tasks(**filters))
 
     def audit(self) -> list[dict]:
         path = self.folder / "kubesim-audit.jsonl"

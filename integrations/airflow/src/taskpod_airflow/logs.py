@@ -26,7 +26,13 @@ def read_task_log(client: TaskPodClient, ti: Any, try_number: int, *, running: b
     return [f"{what} {where} at {client.base_url}"], text
 
 
-_LIVE_STATES = {"running", "deferred", "TaskInstanceState.RUNNING", "TaskInstanceState.DEFERRED"}
+_LIVE_STATES = {"running", "deferred"}
+
+
+def _state_name(ti: Any) -> str:
+    """The TI's state as its plain value (`running`), whether it is Airflow's state enum or a string."""
+    state = getattr(ti, "state", None)
+    return str(getattr(state, "value", state) or "")
 
 
 class TaskPodLogIO:
@@ -51,7 +57,7 @@ class TaskPodLogIO:
 
     def read(self, relative_path: str, ti: Any) -> tuple[list[str], list[str] | None]:
         try_number = try_number_from_path(relative_path, ti.try_number)
-        if try_number == ti.try_number and str(getattr(ti, "state", "")) in _LIVE_STATES:
+        if try_number == ti.try_number and _state_name(ti) in _LIVE_STATES:
             # A running try's log comes from the executor's get_task_log (the same text, read once).
             return [], None
         try:
